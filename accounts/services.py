@@ -1,0 +1,77 @@
+"""Writers for users, roles and tokens."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import ApiToken, Team, User
+from audit.services import audit_record
+from core.errors import validation_error
+from core.roles import Role
+
+
+def user_provision(
+    *, username: str, roles: list[str], teams: list[str] | None = None, actor=None, email: str = ""
+) -> tuple[User, bool]:
+    """Create a user (or update its roles and teams) for scripts and provisioning.
+
+    Roles replace the user's IMS roles; teams are added. Unknown names are refused.
+    """
+    if not username:
+        raise validation_error("A username is required.", username="This field is required.")
+    unknown = sorted(set(roles) - {r.value for r in Role})
+    if unknown:
+        raise validation_error(
+            f"Unknown role(s): {', '.join(unknown)}. Roles are: {', '.join(r.value for r in Role)}.",
+            role=f"Unknown: {', '.join(unknown)}",
+        )
+    teams = teams or []
+    with transaction.atomic():
+        team_objects = list(Team.objects.filter(code__in=teams))
+        missing = sorted(set(teams) - {t.code for t in team_objects})
+        if missing:
+            raise validation_error(
+                f"Unknown team(s): {', '.join(missing)}. Teams are: "
+                f"{', '.join(Team.objects.values_list('code', flat=True))}.",
+                team=f"Unknown: {', '.join(missing)}",
+            )
+        user, created = User.objects.select_for_update().get_or_create(
+            username=username, defaults={"email": email}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        before_roles = sorted(
+            user.groups.filter(name__in=[r.value for r in Role]).values_list("name", flat=True)
+        )
+        role_groups = list(Group.objects.filter(name__in=roles))
+        user.groups.remove(*user.groups.filter(name__in=[r.value for r in Role]))
+        user.groups.add(*role_groups)
+        for team in team_objects:
+            team.members.add(user)
+        changes = {"roles": [before_roles, sorted(roles)]}
+        if teams:
+            changes["teams"] = [None, sorted(teams)]
+        audit_record(
+            action="create" if created else "update",
+            obj=user,
+            ref=user.username,
+            ref_type="user",
+            actor=actor,
+            changes=changes,
+        )
+    return user, created
+
+
+def token_issue(*, user: User, name: str = "default", actor=None) -> tuple[ApiToken, str]:
+    """Issue an API token for ``user``; returns the token row and its key, shown once."""
+    with transaction.atomic():
+        token, key = ApiToken.issue(user=user, name=name)
+        audit_record(
+            action="create",
+            obj=token,
+            ref=user.username,
+            ref_type="api_token",
+            actor=actor,
+            changes={"token": [None, f"{token.prefix}… ({name})"]},
+        )
+    return token, key

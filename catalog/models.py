@@ -1,0 +1,82 @@
+from django.db import models
+
+from core.models import ReferencedModel, TimeStampedModel
+
+
+class Criticality(models.TextChoices):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class BusinessCalendar(TimeStampedModel):
+    """Working days and hours in a time zone. The SLA engine measures business-hour targets
+    against the calendar of the incident's service."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    # ISO weekdays, Monday = 1
+    working_days = models.JSONField(default=list, help_text="ISO weekdays, e.g. [1, 2, 3, 4, 5]")
+    day_start = models.TimeField(default="09:00")
+    day_end = models.TimeField(default="17:00")
+    holiday_country = models.CharField(
+        max_length=8, blank=True, help_text="Country code for public holidays, e.g. GB"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(ReferencedModel):
+    REFERENCE_PREFIX = "SVC"
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    criticality = models.CharField(max_length=8, choices=Criticality.choices, default=Criticality.MEDIUM)
+    owner_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="services"
+    )
+    depends_on = models.ManyToManyField("self", symmetrical=False, related_name="dependents", blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="services"
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.name}"
+
+
+class Vendor(ReferencedModel):
+    REFERENCE_PREFIX = "VND"
+
+    name = models.CharField(max_length=200, unique=True)
+    website = models.URLField(blank=True)
+    support_portal = models.URLField(blank=True)
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.name}"
+
+
+class VendorContact(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.vendor.name})"

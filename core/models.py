@@ -1,0 +1,71 @@
+"""Shared model pieces: timestamps, human references and the heartbeat of the workers."""
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReferenceCounter(models.Model):
+    """The last number handed out per prefix (INC, SVC, …).
+
+    Allocation increments the row with one UPDATE, which holds the row lock until the
+    surrounding transaction ends: two allocations never see the same value, on PostgreSQL
+    and on SQLite alike. A rolled back transaction gives its number back.
+    """
+
+    prefix = models.CharField(max_length=8, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last_value}"
+
+
+def allocate_reference(prefix: str, width: int = 6) -> str:
+    with transaction.atomic():
+        for _ in range(2):
+            updated = ReferenceCounter.objects.filter(prefix=prefix).update(last_value=F("last_value") + 1)
+            if updated:
+                value = ReferenceCounter.objects.values_list("last_value", flat=True).get(prefix=prefix)
+                return f"{prefix}-{value:0{width}d}"
+            try:
+                with transaction.atomic():
+                    ReferenceCounter.objects.create(prefix=prefix, last_value=0)
+            except IntegrityError:
+                pass  # created by a concurrent first allocation; increment it instead
+    raise RuntimeError(f"could not allocate a {prefix} reference")
+
+
+class ReferencedModel(TimeStampedModel):
+    """A record addressed by a human reference such as ``INC-000123``."""
+
+    REFERENCE_PREFIX: str = ""
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            self.reference = allocate_reference(self.REFERENCE_PREFIX)
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Heartbeat(models.Model):
+    """When a Celery worker last ran the beat's heartbeat task (shown by /healthz)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"

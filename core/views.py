@@ -1,0 +1,86 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.errors import DomainError, ErrorCode
+from core.models import Heartbeat
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _check_database() -> dict:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        ok, error = True, None
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        ok, error = False, str(exc)
+    result = {"ok": ok, "vendor": connection.vendor, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    if error:
+        result["error"] = error
+    return result
+
+
+def _check_broker() -> dict:
+    from ims.celery import app
+
+    started = time.perf_counter()
+    url = settings.CELERY_BROKER_URL
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        ok, error = True, None
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        ok, error = False, str(exc)
+    result = {
+        "ok": ok,
+        "url": _redact(url),
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    if error:
+        result["error"] = error
+    beat = Heartbeat.objects.filter(name="beat").first()
+    result["last_heartbeat"] = beat.last_seen.isoformat() if beat else None
+    return result
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    database = _check_database()
+    broker = _check_broker() if database["ok"] else {"ok": False, "error": "database down"}
+    ok = database["ok"] and broker["ok"]
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "time": timezone.now().isoformat(),
+        "database": database,
+        "broker": broker,
+    }
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+@login_required
+def home(request):
+    return render(request, "core/home.html")
+
+
+def api_not_found(request, exception=None):
+    """404 for unknown URLs: the envelope under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        error = DomainError(ErrorCode.NOT_FOUND, f"No API endpoint at {request.path}.")
+        return JsonResponse(error.as_envelope(), status=404)
+    return render(request, "404.html", status=404)

@@ -1,0 +1,18 @@
+"""The REST API under /api/v1/: one router, each app registering its viewsets."""
+
+from rest_framework.routers import DefaultRouter
+
+from audit.api.views import AuditEventViewSet
+from catalog.api.views import ServiceViewSet, VendorViewSet
+
+
+class ImsRouter(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = ImsRouter()
+router.register("services", ServiceViewSet, basename="service")
+router.register("vendors", VendorViewSet, basename="vendor")
+router.register("audit", AuditEventViewSet, basename="audit")
+
+urlpatterns = router.urls

@@ -1,0 +1,15 @@
+"""The Celery app. Its beat schedule is static: periodic work is defined here, in code."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ims.settings")
+
+app = Celery("ims")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0, "args": ("beat",)},
+}

@@ -1,0 +1,77 @@
+import itertools
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, Team, User
+
+
+def _database_label() -> str:
+    db = settings.DATABASES["default"]
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    where = f"{db.get('HOST') or 'socket'}:{db.get('PORT') or ''}" if engine == "postgresql" else db["NAME"]
+    return f"{engine} ({where})"
+
+
+def pytest_report_header(config):
+    broker = settings.CELERY_BROKER_URL
+    return [f"IMS database: {_database_label()}", f"IMS Celery broker: {broker}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgres run only on PostgreSQL: deselected (not skipped) elsewhere."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgres") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(f"IMS tests ran on {_database_label()}, broker {settings.CELERY_BROKER_URL}")
+
+
+_usernames = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("l2", team="L2") → a user holding those roles (and team)."""
+
+    def make(*roles: str, team: str | list[str] | None = None, username: str | None = None, **fields):
+        user = User.objects.create_user(
+            username=username or f"user{next(_usernames)}", password="pw-" + "x" * 12, **fields
+        )
+        if roles:
+            user.groups.add(*Group.objects.filter(name__in=roles))
+        teams = [team] if isinstance(team, str) else (team or [])
+        for code in teams:
+            Team.objects.get(code=code).members.add(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api():
+    """api(user) → an APIClient authenticated with a real token of that user."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            _, key = ApiToken.issue(user=user, name="test")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
