@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api.views import AuditEventViewSet
 from catalog.api.views import ServiceViewSet, VendorViewSet
+from incidents.api.views import IncidentViewSet, VendorEngagementViewSet
 
 
 class ImsRouter(DefaultRouter):
@@ -11,6 +12,8 @@ class ImsRouter(DefaultRouter):
 
 
 router = ImsRouter()
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("vendor-engagements", VendorEngagementViewSet, basename="vendor-engagement")
 router.register("services", ServiceViewSet, basename="service")
 router.register("vendors", VendorViewSet, basename="vendor")
 router.register("audit", AuditEventViewSet, basename="audit")

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "audit",
+    "communications",
+    "incidents",
 ]
 
 MIDDLEWARE = [
@@ -253,5 +255,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

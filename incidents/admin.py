@@ -1,0 +1,63 @@
+from django.contrib import admin, messages
+
+from core.errors import DomainError
+from incidents import services
+from incidents.models import Incident, VendorEngagement
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Incidents are read-only here: status and every governed field change only through
+    the SOP services (the API and the desk); the admin offers the escalation action."""
+
+    list_display = ["reference", "title", "status", "priority", "category", "assigned_team", "assignee",
+                    "created_at"]  # fmt: skip
+    list_filter = ["status", "priority", "category", "detection_source", "assigned_team"]
+    search_fields = ["reference", "title"]
+    list_select_related = ["assigned_team", "assignee"]
+    ordering = ["-created_at"]
+    actions = ["escalate_to_incident_manager"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Incident._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Escalate to the incident manager")
+    def escalate_to_incident_manager(self, request, queryset):
+        done = 0
+        for incident in queryset:
+            try:
+                services.incident_escalate(
+                    incident=incident.reference,
+                    actor=request.user,
+                    target="incident_manager",
+                    reason="Escalated from the admin.",
+                )
+                done += 1
+            except DomainError as exc:
+                messages.error(request, exc.message)
+        if done:
+            messages.success(request, f"Escalated {done} incident(s).")
+
+
+@admin.register(VendorEngagement)
+class VendorEngagementAdmin(admin.ModelAdmin):
+    list_display = ["reference", "incident", "vendor", "contact_method", "engaged_at", "responded_at"]
+    list_select_related = ["incident", "vendor"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in VendorEngagement._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

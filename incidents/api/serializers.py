@@ -1,0 +1,199 @@
+from datetime import timedelta
+
+from django.conf import settings
+from rest_framework import serializers
+
+from communications.models import Channel, Communication
+from incidents.choices import (
+    AssignmentTeam,
+    Category,
+    ContactMethod,
+    DetectionSource,
+    EscalationTarget,
+    Level,
+    Priority,
+    priority_for,
+)
+from incidents.models import Incident, VendorEngagement
+
+_username = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="reference", read_only=True)
+    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    incident_commander = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    communications_lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    technical_lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    affected_service = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    assigned_team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    matrix_priority = serializers.SerializerMethodField()
+    is_major = serializers.BooleanField(read_only=True)
+    grace_period_ends_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "title", "description", "status", "version", "detection_source", "category",
+            "subcategory", "impact", "urgency", "priority", "matrix_priority", "priority_justification",
+            "is_major", "reporter", "affected_service", "assigned_team", "assignee",
+            "escalation_target", "escalation_reason", "escalation_count", "diagnosis", "workaround",
+            "has_workaround", "resolution_summary", "service_restored", "closure_notes", "reopen_count",
+            "incident_commander", "communications_lead", "technical_lead", "is_personal_data_breach",
+            "breach_notification_due_at", "detected_at", "logged_at", "acknowledged_at", "escalated_at",
+            "resolved_at", "closed_at", "grace_period_ends_at", "last_stakeholder_update_at",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_matrix_priority(self, obj) -> str:
+        return priority_for(obj.impact, obj.urgency)
+
+    def get_grace_period_ends_at(self, obj):
+        if obj.resolved_at is None or obj.status != "resolved":
+            return None
+        return serializers.DateTimeField().to_representation(
+            obj.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
+        )
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "allowed_actions"]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        from incidents.actions import allowed_actions
+
+        return allowed_actions(self.context["request"].user, obj)
+
+
+class DuplicateSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="reference")
+
+    class Meta:
+        model = Incident
+        fields = ["id", "title", "status", "created_at"]
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Category.choices, default=Category.OTHER)
+    subcategory = serializers.CharField(max_length=100, allow_blank=True, default="")
+    impact = serializers.ChoiceField(choices=Level.choices)
+    urgency = serializers.ChoiceField(choices=Level.choices)
+    affected_service = serializers.CharField(max_length=20)
+    detection_source = serializers.ChoiceField(choices=DetectionSource.choices, default="user_report")
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, allow_null=True)
+    priority_justification = serializers.CharField(allow_blank=True, default="")
+    reporter = serializers.CharField(required=False, allow_null=True)
+    detected_at = serializers.DateTimeField(required=False, allow_null=True)
+    is_personal_data_breach = serializers.BooleanField(default=False)
+
+
+class VersionedSerializer(serializers.Serializer):
+    """Every action accepts ``version``: the record's version when the client loaded it."""
+
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class IncidentEditSerializer(VersionedSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+    subcategory = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class LogSerializer(VersionedSerializer):
+    description = serializers.CharField(required=False, allow_blank=True)
+    affected_service = serializers.CharField(required=False)
+    diagnosis = serializers.CharField(required=False, allow_blank=True)
+    workaround = serializers.CharField(required=False, allow_blank=True)
+    is_personal_data_breach = serializers.BooleanField(required=False)
+
+
+class CategorizeSerializer(VersionedSerializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    subcategory = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class PrioritizeSerializer(VersionedSerializer):
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    impact = serializers.ChoiceField(choices=Level.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Level.choices, required=False)
+    justification = serializers.CharField()
+
+
+class AssignSerializer(VersionedSerializer):
+    team = serializers.ChoiceField(choices=AssignmentTeam.choices)
+    assignee = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class DiagnoseSerializer(VersionedSerializer):
+    steps = serializers.CharField()
+    workaround = serializers.CharField(required=False, allow_blank=True)
+
+
+class EscalateSerializer(VersionedSerializer):
+    target = serializers.ChoiceField(choices=EscalationTarget.choices)
+    reason = serializers.CharField()
+
+
+class EngageVendorSerializer(VersionedSerializer):
+    vendor = serializers.CharField()
+    contact_method = serializers.ChoiceField(choices=ContactMethod.choices)
+    vendor_reference = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(VersionedSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResolveSerializer(VersionedSerializer):
+    resolution_summary = serializers.CharField()
+    service_restored = serializers.BooleanField()
+
+
+class CommunicateSerializer(VersionedSerializer):
+    recipients = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+    message = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.IMS)
+
+
+class ReopenSerializer(VersionedSerializer):
+    reason = serializers.CharField()
+
+
+class CloseSerializer(VersionedSerializer):
+    closure_notes = serializers.CharField()
+
+
+class MajorRolesSerializer(VersionedSerializer):
+    incident_commander = serializers.CharField(required=False)
+    communications_lead = serializers.CharField(required=False)
+    technical_lead = serializers.CharField(required=False)
+
+
+class VendorEngagementSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="reference")
+    incident = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    vendor = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    engaged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = VendorEngagement
+        fields = ["id", "incident", "vendor", "contact_method", "vendor_reference", "engaged_by",
+                  "engaged_at", "responded_at", "response_note", "created_at", "updated_at"]  # fmt: skip
+
+
+class CommunicationSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="reference")
+    subject = serializers.CharField(source="subject_ref")
+    sender = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Communication
+        fields = ["id", "subject", "kind", "recipients", "recipient_detail", "channel", "message",
+                  "sender", "delivery_status", "created_at", "updated_at"]  # fmt: skip

@@ -1,0 +1,202 @@
+"""The incident API: a collection, a detail and one POST per SOP (API.md).
+
+Views only parse, call the service and render; services decide everything else.
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from communications.models import Communication
+from core.errors import not_found, validation_error
+from incidents import services
+from incidents.api import serializers as s
+from incidents.filtersets import IncidentFilterSet
+from incidents.models import VendorEngagement
+from incidents.selectors import incident_detail_queryset, incident_list_queryset, incidents_visible_to
+
+
+def _expected_version(request, data: dict) -> int | None:
+    """The version the client acted on: body ``version`` or an ``If-Match`` header."""
+    if data.get("version") is not None:
+        return data["version"]
+    header = request.headers.get("If-Match", "").strip().strip('W/"').strip('"')
+    if header:
+        try:
+            return int(header)
+        except ValueError as exc:
+            raise validation_error(
+                "If-Match must be the incident's version number.", version="Bad If-Match."
+            ) from exc
+    return None
+
+
+class IncidentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Incidents visible to the caller. Filters: status, priority, category, team, assignee,
+    affected_service, detection_source, reporter, created_after, created_before, q."""
+
+    serializer_class = s.IncidentSerializer
+    filterset_class = IncidentFilterSet
+    lookup_field = "reference"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self):
+        if self.action == "list":
+            return incident_list_queryset(self.request.user).order_by("-created_at", "-id")
+        return incident_detail_queryset(self.request.user)
+
+    def get_object(self):
+        incident = self.get_queryset().filter(reference=self.kwargs["id"]).first()
+        if incident is None:
+            raise not_found(f"Incident {self.kwargs['id']}")
+        return incident
+
+    def _detail(self, request, reference: str, code=status.HTTP_200_OK, **extra) -> Response:
+        incident = incident_detail_queryset(request.user).get(reference=reference)
+        body = s.IncidentDetailSerializer(incident, context={"request": request}).data
+        body.update(extra)
+        response = Response(body, status=code)
+        response["ETag"] = f'"{incident.version}"'
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        incident = self.get_object()
+        services.incident_record_read(incident=incident, actor=request.user)
+        response = Response(s.IncidentDetailSerializer(incident, context={"request": request}).data)
+        response["ETag"] = f'"{incident.version}"'
+        return response
+
+    @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = s.IncidentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident, duplicates = services.incident_create(actor=request.user, **data.validated_data)
+        return self._detail(
+            request,
+            incident.reference,
+            code=status.HTTP_201_CREATED,
+            possible_duplicates=s.DuplicateSerializer(duplicates, many=True).data,
+        )
+
+    @extend_schema(request=s.IncidentEditSerializer, responses={200: s.IncidentDetailSerializer})
+    def partial_update(self, request, id=None):
+        if "status" in request.data:
+            raise validation_error(
+                "status changes only through the incident's actions (assign/, escalate/, resolve/, close/, …).",
+                status="Read-only; use an action.",
+            )
+        return self._act(request, id, s.IncidentEditSerializer, services.incident_edit)
+
+    def _act(self, request, reference, serializer_class, service, rename=None, **fixed):
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        expected = _expected_version(request, values)
+        values.pop("version", None)
+        for old, new in (rename or {}).items():
+            if old in values:
+                values[new] = values.pop(old)
+        service(incident=reference, actor=request.user, expected_version=expected, **values, **fixed)
+        return self._detail(request, reference)
+
+    def _action_schema(serializer):  # noqa: N805 - a decorator factory used in the class body
+        return extend_schema(
+            request=serializer,
+            responses={200: s.IncidentDetailSerializer, 400: OpenApiResponse(description="error envelope")},
+        )
+
+    @_action_schema(s.LogSerializer)
+    @action(detail=True, methods=["post"])
+    def log(self, request, id=None):
+        return self._act(request, id, s.LogSerializer, services.incident_log)
+
+    @_action_schema(s.CategorizeSerializer)
+    @action(detail=True, methods=["post"])
+    def categorize(self, request, id=None):
+        return self._act(request, id, s.CategorizeSerializer, services.incident_categorize)
+
+    @_action_schema(s.PrioritizeSerializer)
+    @action(detail=True, methods=["post"])
+    def prioritize(self, request, id=None):
+        return self._act(request, id, s.PrioritizeSerializer, services.incident_prioritize)
+
+    @_action_schema(s.AssignSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, id=None):
+        return self._act(request, id, s.AssignSerializer, services.incident_assign)
+
+    @_action_schema(s.DiagnoseSerializer)
+    @action(detail=True, methods=["post"])
+    def diagnose(self, request, id=None):
+        return self._act(request, id, s.DiagnoseSerializer, services.incident_diagnose)
+
+    @_action_schema(s.EscalateSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, id=None):
+        return self._act(request, id, s.EscalateSerializer, services.incident_escalate)
+
+    @_action_schema(s.EngageVendorSerializer)
+    @action(detail=True, methods=["post"], url_path="engage-vendor")
+    def engage_vendor(self, request, id=None):
+        return self._act(request, id, s.EngageVendorSerializer, services.incident_engage_vendor)
+
+    @_action_schema(s.NoteSerializer)
+    @action(detail=True, methods=["post"], url_path="vendor-responded")
+    def vendor_responded(self, request, id=None):
+        return self._act(request, id, s.NoteSerializer, services.incident_vendor_responded)
+
+    @_action_schema(s.ResolveSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, id=None):
+        return self._act(request, id, s.ResolveSerializer, services.incident_resolve)
+
+    @_action_schema(s.CommunicateSerializer)
+    @action(detail=True, methods=["post"])
+    def communicate(self, request, id=None):
+        return self._act(request, id, s.CommunicateSerializer, services.incident_communicate)
+
+    @_action_schema(s.NoteSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, id=None):
+        return self._act(request, id, s.NoteSerializer, services.incident_confirm)
+
+    @_action_schema(s.ReopenSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, id=None):
+        return self._act(request, id, s.ReopenSerializer, services.incident_reopen)
+
+    @_action_schema(s.CloseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, id=None):
+        return self._act(request, id, s.CloseSerializer, services.incident_close)
+
+    @_action_schema(s.MajorRolesSerializer)
+    @action(detail=True, methods=["post"], url_path="major-roles")
+    def major_roles(self, request, id=None):
+        return self._act(request, id, s.MajorRolesSerializer, services.incident_set_major_roles)
+
+    @extend_schema(request=None, responses={200: s.CommunicationSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def communications(self, request, id=None):
+        incident = self.get_object()
+        rows = Communication.objects.filter(subject_ref=incident.reference).select_related("sender")
+        return Response(s.CommunicationSerializer(rows.order_by("created_at"), many=True).data)
+
+
+class VendorEngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Vendor engagements on the incidents the caller may see."""
+
+    serializer_class = s.VendorEngagementSerializer
+    lookup_field = "reference"
+    lookup_url_kwarg = "id"
+    filterset_fields = []
+
+    def get_queryset(self):
+        return (
+            VendorEngagement.objects.filter(incident__in=incidents_visible_to(self.request.user))
+            .select_related("incident", "vendor", "engaged_by")
+            .order_by("-engaged_at")
+        )

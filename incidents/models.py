@@ -1,0 +1,189 @@
+"""The incident and its lifecycle.
+
+``status`` is a protected django-fsm field: it changes only through the @transition methods
+below, which set the fields that belong to each move and do no I/O. Who may call them, and
+the audit event, are the business of incidents.services.
+"""
+
+from django.conf import settings
+from django.db import models
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from core.models import ReferencedModel
+from incidents.choices import (
+    HIGH_PRIORITIES,
+    Category,
+    ContactMethod,
+    DetectionSource,
+    EscalationTarget,
+    Level,
+    Priority,
+    Status,
+)
+
+S = Status
+
+
+class Incident(FSMModelMixin, ReferencedModel):
+    REFERENCE_PREFIX = "INC"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    detection_source = models.CharField(
+        max_length=20, choices=DetectionSource.choices, default=DetectionSource.USER_REPORT
+    )
+    category = models.CharField(max_length=16, choices=Category.choices, default=Category.OTHER)
+    subcategory = models.CharField(max_length=100, blank=True)
+    impact = models.CharField(max_length=8, choices=Level.choices)
+    urgency = models.CharField(max_length=8, choices=Level.choices)
+    priority = models.CharField(max_length=2, choices=Priority.choices, db_index=True)
+    priority_justification = models.TextField(blank=True)
+    status = FSMField(default=S.OPEN, choices=Status.choices, protected=True, db_index=True)
+    version = models.PositiveIntegerField(default=1, help_text="Incremented by every operation.")
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_incidents"
+    )
+    affected_service = models.ForeignKey(
+        "catalog.Service", on_delete=models.PROTECT, related_name="incidents"
+    )
+    assigned_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_incidents",
+    )
+    escalation_target = models.CharField(max_length=20, choices=EscalationTarget.choices, blank=True)
+    escalation_reason = models.TextField(blank=True)
+    escalation_count = models.PositiveSmallIntegerField(default=0)
+
+    diagnosis = models.TextField(blank=True)
+    workaround = models.TextField(blank=True)
+    has_workaround = models.BooleanField(default=False)
+    resolution_summary = models.TextField(blank=True)
+    service_restored = models.BooleanField(default=False)
+    closure_notes = models.TextField(blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+
+    incident_commander = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    communications_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    technical_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    is_personal_data_breach = models.BooleanField(default=False)
+    breach_notification_due_at = models.DateTimeField(null=True, blank=True)
+
+    detected_at = models.DateTimeField()
+    logged_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_stakeholder_update_at = models.DateTimeField(null=True, blank=True)
+    # The resolve clock stops while pending_vendor; the SLA engine adds the paused time.
+    paused_since = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "priority", "created_at"], name="inc_status_prio_created"),
+            models.Index(fields=["assigned_team", "status"], name="inc_team_status"),
+            models.Index(fields=["assignee", "status"], name="inc_assignee_status"),
+            models.Index(fields=["reporter", "created_at"], name="inc_reporter_created"),
+            models.Index(fields=["affected_service", "created_at"], name="inc_service_created"),
+            models.Index(fields=["category"], name="inc_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    # ---- derived ------------------------------------------------------------------------
+    @property
+    def is_major(self) -> bool:
+        return self.priority == Priority.P1
+
+    @property
+    def is_high_priority(self) -> bool:
+        return self.priority in HIGH_PRIORITIES
+
+    @property
+    def is_security(self) -> bool:
+        return self.category == Category.SECURITY
+
+    # ---- transitions (no I/O; services authorize, save and audit) ------------------------
+    @transition(field=status, source=[S.OPEN, S.IN_PROGRESS, S.ESCALATED], target=S.IN_PROGRESS)
+    def assign(self, *, team, assignee, at) -> None:
+        self.assigned_team = team
+        self.assignee = assignee
+        if self.acknowledged_at is None:
+            self.acknowledged_at = at
+
+    @transition(field=status, source=[S.OPEN, S.IN_PROGRESS, S.ESCALATED], target=S.ESCALATED)
+    def escalate(self, *, target, team, reason, at) -> None:
+        self.escalation_target = target
+        self.escalation_reason = reason
+        self.escalation_count += 1
+        self.assigned_team = team
+        self.assignee = None
+        self.escalated_at = at
+
+    @transition(field=status, source=[S.IN_PROGRESS, S.ESCALATED], target=S.PENDING_VENDOR)
+    def engage_vendor(self, *, at) -> None:
+        self.paused_since = at
+
+    @transition(field=status, source=S.PENDING_VENDOR, target=S.IN_PROGRESS)
+    def vendor_responded(self, *, at) -> None:
+        if self.paused_since is not None:
+            self.paused_seconds += int((at - self.paused_since).total_seconds())
+        self.paused_since = None
+
+    @transition(field=status, source=[S.IN_PROGRESS, S.ESCALATED, S.PENDING_VENDOR], target=S.RESOLVED)
+    def resolve(self, *, summary, at) -> None:
+        if self.paused_since is not None:  # resolved while waiting on the vendor
+            self.paused_seconds += int((at - self.paused_since).total_seconds())
+            self.paused_since = None
+        self.resolution_summary = summary
+        self.service_restored = True
+        self.resolved_at = at
+
+    @transition(field=status, source=S.RESOLVED, target=S.CLOSED)
+    def close(self, *, notes, at) -> None:
+        self.closure_notes = notes
+        self.closed_at = at
+
+    @transition(field=status, source=S.RESOLVED, target=S.IN_PROGRESS)
+    def reopen(self, *, at) -> None:
+        self.reopen_count += 1
+        self.resolved_at = None
+        self.service_restored = False
+
+
+class VendorEngagement(ReferencedModel):
+    """SOP 9: a vendor engaged on an incident; the incident waits in pending_vendor."""
+
+    REFERENCE_PREFIX = "VEN"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="vendor_engagements")
+    vendor = models.ForeignKey("catalog.Vendor", on_delete=models.PROTECT, related_name="engagements")
+    contact_method = models.CharField(max_length=16, choices=ContactMethod.choices)
+    vendor_reference = models.CharField(max_length=100, blank=True)
+    engaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    engaged_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    response_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-engaged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.vendor.name} on {self.incident.reference}"
