@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY . .
+RUN pip install --no-cache-dir . \
+ && DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN useradd --system ims && mkdir -p /app/data && chown ims /app/data
+USER ims
+EXPOSE 8000
+CMD ["gunicorn", "ims.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
