@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from catalog import services
-from catalog.models import BusinessCalendar, Service, Vendor, VendorContact
+from catalog.models import BusinessCalendar, CalendarClosure, Service, Vendor, VendorContact
 from core.errors import DomainError
 from core.roles import has_any_role
 
@@ -92,6 +92,12 @@ class VendorAdmin(CatalogEditorMixin, admin.ModelAdmin):
         obj.pk, obj.reference = saved.pk, saved.reference
 
 
+class CalendarClosureInline(admin.TabularInline):
+    model = CalendarClosure
+    extra = 1
+
+
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(CatalogEditorMixin, admin.ModelAdmin):
+    inlines = [CalendarClosureInline]
     list_display = ["name", "time_zone", "working_days", "day_start", "day_end", "holiday_country"]

@@ -1,3 +1,5 @@
+from datetime import time
+
 from django.db import models
 
 from core.models import ReferencedModel, TimeStampedModel
@@ -17,8 +19,8 @@ class BusinessCalendar(TimeStampedModel):
     time_zone = models.CharField(max_length=64, default="UTC")
     # ISO weekdays, Monday = 1
     working_days = models.JSONField(default=list, help_text="ISO weekdays, e.g. [1, 2, 3, 4, 5]")
-    day_start = models.TimeField(default="09:00")
-    day_end = models.TimeField(default="17:00")
+    day_start = models.TimeField(default=time(9, 0))
+    day_end = models.TimeField(default=time(17, 0), help_text="00:00 means midnight at the end of the day.")
     holiday_country = models.CharField(
         max_length=8, blank=True, help_text="Country code for public holidays, e.g. GB"
     )
@@ -80,3 +82,18 @@ class VendorContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.vendor.name})"
+
+
+class CalendarClosure(models.Model):
+    """A date the desk is closed on, beyond weekends and public holidays."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="closure_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.calendar}: {self.date} {self.reason}".strip()

@@ -52,13 +52,13 @@ class ReferencedModel(TimeStampedModel):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.reference
+
     def save(self, *args, **kwargs):
         if not self.reference:
             self.reference = allocate_reference(self.REFERENCE_PREFIX)
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.reference
 
 
 class Heartbeat(models.Model):

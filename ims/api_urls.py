@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from audit.api.views import AuditEventViewSet
 from catalog.api.views import ServiceViewSet, VendorViewSet
 from incidents.api.views import IncidentViewSet, VendorEngagementViewSet
+from sla.api.views import SlaPolicyViewSet
 
 
 class ImsRouter(DefaultRouter):
@@ -16,6 +17,7 @@ router.register("incidents", IncidentViewSet, basename="incident")
 router.register("vendor-engagements", VendorEngagementViewSet, basename="vendor-engagement")
 router.register("services", ServiceViewSet, basename="service")
 router.register("vendors", VendorViewSet, basename="vendor")
+router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("audit", AuditEventViewSet, basename="audit")
 
 urlpatterns = router.urls

@@ -12,4 +12,5 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0, "args": ("beat",)},
+    "sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": 30.0, "options": {"expires": 25}},
 }

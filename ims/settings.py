@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "catalog",
     "audit",
     "communications",
+    "sla",
     "incidents",
 ]
 

@@ -74,6 +74,7 @@ class AssignmentTeam(models.TextChoices):
 
 
 class EscalationTarget(models.TextChoices):
+    L1 = "L1"
     L2 = "L2"
     L3 = "L3"
     INCIDENT_MANAGER = "incident_manager"
@@ -87,3 +88,17 @@ class ContactMethod(models.TextChoices):
     EMAIL = "email"
     VENDOR_PORTAL = "vendor_portal"
     API = "API"
+
+
+# The automatic escalation path (SPEC.md: SLAs and escalations).
+ESCALATION_PATH = ("service_desk", "L1", "L2", "L3", "incident_manager")
+
+
+def next_escalation_step(team_code: str | None) -> str | None:
+    """The team one step up the path from ``team_code`` (None: already at the top)."""
+    if team_code is None:
+        return "L1"
+    if team_code in ESCALATION_PATH:
+        index = ESCALATION_PATH.index(team_code)
+        return ESCALATION_PATH[index + 1] if index + 1 < len(ESCALATION_PATH) else None
+    return "incident_manager"

@@ -24,6 +24,9 @@ class IncidentFilterSet(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     is_personal_data_breach = django_filters.BooleanFilter()
     q = django_filters.CharFilter(method="search")
+    sla = django_filters.ChoiceFilter(
+        choices=(("breached", "breached"), ("at_risk", "at risk")), method="filter_sla"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("created_at", "created_at"),
@@ -42,6 +45,24 @@ class IncidentFilterSet(django_filters.FilterSet):
         if value in ("none", "unassigned"):
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee__username=value)
+
+    def filter_sla(self, queryset, name, value):
+        from django.utils import timezone
+
+        from incidents.choices import ACTIVE_STATUSES
+
+        now = timezone.now()
+        unacknowledged = Q(acknowledged_at__isnull=True)
+        breached = (
+            (unacknowledged & Q(acknowledge_due_at__lte=now))
+            | Q(resolve_due_at__lte=now)
+            | Q(acknowledge_breached_at__isnull=False, acknowledged_at__isnull=True)
+        )
+        at_risk = (unacknowledged & Q(acknowledge_warn_at__lte=now)) | Q(resolve_warn_at__lte=now)
+        active = queryset.filter(status__in=ACTIVE_STATUSES)
+        if value == "breached":
+            return active.filter(breached)
+        return active.filter(at_risk).exclude(breached)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -89,9 +89,33 @@ class Incident(FSMModelMixin, ReferencedModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_stakeholder_update_at = models.DateTimeField(null=True, blank=True)
-    # The resolve clock stops while pending_vendor; the SLA engine adds the paused time.
+    # The resolve clock stops while pending_vendor (and while resolved, if reopened): the
+    # paused time, in minutes of the SLA clock, moves the resolve deadline.
     paused_since = models.DateTimeField(null=True, blank=True)
-    paused_seconds = models.PositiveIntegerField(default=0)
+    paused_seconds = models.PositiveIntegerField(default=0, help_text="Wall-clock time with vendors.")
+    sla_paused_minutes = models.FloatField(default=0)
+
+    # SLA deadlines (incidents.sla computes them; the sweep selects on sla_next_check_at)
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
+    acknowledge_due_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_warn_at = models.DateTimeField(null=True, blank=True)
+    resolve_due_at = models.DateTimeField(null=True, blank=True)
+    resolve_warn_at = models.DateTimeField(null=True, blank=True)
+    next_update_due_at = models.DateTimeField(null=True, blank=True)
+    pir_due_at = models.DateTimeField(null=True, blank=True)
+    grace_close_at = models.DateTimeField(null=True, blank=True)
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
+    # what the sweep has done, so each automatic action happens once
+    acknowledge_warned_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_breached_at = models.DateTimeField(null=True, blank=True)
+    resolve_warned_at = models.DateTimeField(null=True, blank=True)
+    resolve_breached_at = models.DateTimeField(null=True, blank=True)
+    unassigned_escalated_at = models.DateTimeField(null=True, blank=True)
+    update_missed_for = models.DateTimeField(null=True, blank=True)
+    pir_escalated_at = models.DateTimeField(null=True, blank=True)
+    breach_notification_escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -102,6 +126,11 @@ class Incident(FSMModelMixin, ReferencedModel):
             models.Index(fields=["reporter", "created_at"], name="inc_reporter_created"),
             models.Index(fields=["affected_service", "created_at"], name="inc_service_created"),
             models.Index(fields=["category"], name="inc_category"),
+            models.Index(
+                fields=["sla_next_check_at"],
+                condition=models.Q(sla_next_check_at__isnull=False),
+                name="inc_sla_next_check",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,15 +171,17 @@ class Incident(FSMModelMixin, ReferencedModel):
         self.paused_since = at
 
     @transition(field=status, source=S.PENDING_VENDOR, target=S.IN_PROGRESS)
-    def vendor_responded(self, *, at) -> None:
+    def vendor_responded(self, *, at, paused_minutes: float = 0) -> None:
         if self.paused_since is not None:
             self.paused_seconds += int((at - self.paused_since).total_seconds())
+        self.sla_paused_minutes += paused_minutes
         self.paused_since = None
 
     @transition(field=status, source=[S.IN_PROGRESS, S.ESCALATED, S.PENDING_VENDOR], target=S.RESOLVED)
-    def resolve(self, *, summary, at) -> None:
+    def resolve(self, *, summary, at, paused_minutes: float = 0) -> None:
         if self.paused_since is not None:  # resolved while waiting on the vendor
             self.paused_seconds += int((at - self.paused_since).total_seconds())
+            self.sla_paused_minutes += paused_minutes
             self.paused_since = None
         self.resolution_summary = summary
         self.service_restored = True
@@ -162,7 +193,9 @@ class Incident(FSMModelMixin, ReferencedModel):
         self.closed_at = at
 
     @transition(field=status, source=S.RESOLVED, target=S.IN_PROGRESS)
-    def reopen(self, *, at) -> None:
+    def reopen(self, *, at, paused_minutes: float = 0) -> None:
+        # the time spent resolved does not count against the resolve target
+        self.sla_paused_minutes += paused_minutes
         self.reopen_count += 1
         self.resolved_at = None
         self.service_restored = False

@@ -15,6 +15,18 @@ from incidents.choices import (
     priority_for,
 )
 from incidents.models import Incident, VendorEngagement
+from incidents.sla import sla_state
+
+_datetime = serializers.DateTimeField()
+
+
+def _render_times(value):
+    if isinstance(value, dict):
+        return {k: _render_times(v) for k, v in value.items()}
+    if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
+        return _datetime.to_representation(value)
+    return value
+
 
 _username = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -31,6 +43,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     matrix_priority = serializers.SerializerMethodField()
     is_major = serializers.BooleanField(read_only=True)
     grace_period_ends_at = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
@@ -43,9 +56,13 @@ class IncidentSerializer(serializers.ModelSerializer):
             "incident_commander", "communications_lead", "technical_lead", "is_personal_data_breach",
             "breach_notification_due_at", "detected_at", "logged_at", "acknowledged_at", "escalated_at",
             "resolved_at", "closed_at", "grace_period_ends_at", "last_stakeholder_update_at",
-            "created_at", "updated_at",
+            "sla", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_sla(self, obj) -> dict:
+        state = sla_state(obj, self.context.get("now"))
+        return _render_times(state)
 
     def get_matrix_priority(self, obj) -> str:
         return priority_for(obj.impact, obj.urgency)

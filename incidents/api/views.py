@@ -85,7 +85,8 @@ class IncidentViewSet(
     def partial_update(self, request, id=None):
         if "status" in request.data:
             raise validation_error(
-                "status changes only through the incident's actions (assign/, escalate/, resolve/, close/, …).",
+                "status changes only through the incident's actions "
+                "(assign/, escalate/, resolve/, close/, …).",
                 status="Read-only; use an action.",
             )
         return self._act(request, id, s.IncidentEditSerializer, services.incident_edit)

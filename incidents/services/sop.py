@@ -38,6 +38,7 @@ from incidents.choices import (
 from incidents.models import Incident, VendorEngagement
 from incidents.policy import authorize, in_assigned_team
 from incidents.selectors import incidents_visible_to
+from incidents.sla import paused_minutes_since, refresh_deadlines
 
 User = get_user_model()
 S = Status
@@ -96,7 +97,7 @@ def _operation(incident: Incident | str, actor, operation: str, expected_version
         locked = (
             incidents_visible_to(actor)
             .select_for_update(of=("self",))
-            .select_related("assigned_team", "affected_service")
+            .select_related("assigned_team", "affected_service__calendar", "sla_policy")
             .filter(reference=_ref(incident))
             .first()
         )
@@ -114,7 +115,21 @@ def _operation(incident: Incident | str, actor, operation: str, expected_version
         yield locked
 
 
+DEADLINE_FIELDS = ("acknowledge_due_at", "resolve_due_at", "next_update_due_at")
+
+
 def _save(incident: Incident, *, action: str, actor, changes: dict, extra: dict | None = None) -> Incident:
+    """Recompute the SLA deadlines, save, and write the operation's one audit event (which
+    also records any deadline the operation moved)."""
+    before = {f: getattr(incident, f) for f in DEADLINE_FIELDS}
+    refresh_deadlines(incident)
+    for field in DEADLINE_FIELDS:
+        after = getattr(incident, field)
+        if before[field] != after and field not in changes:
+            changes[field] = [
+                before[field].isoformat() if before[field] else None,
+                after.isoformat() if after else None,
+            ]
     incident.version += 1
     incident.save()
     audit_record(action=action, obj=incident, actor=actor, changes=changes, extra=extra)
@@ -233,6 +248,7 @@ def incident_create(
                 else None
             ),
         )
+        refresh_deadlines(incident)
         incident.save()
         duplicates = _possible_duplicates(incident, actor)
         audit_record(
@@ -516,6 +532,7 @@ def incident_escalate(
     target: str,
     reason: str,
     expected_version: int | None = None,
+    sla_event: str | None = None,
 ) -> Incident:
     """SOP 8: escalate to a target team with a reason; the incident moves to that team,
     unassigned, status escalated, and the team is notified (a recorded communication).
@@ -549,7 +566,7 @@ def incident_escalate(
                 "team": [current, target],
                 "reason": [None, reason],
             },
-            extra={"notice": notice.reference},
+            extra={"notice": notice.reference, **({"sla_event": sla_event} if sla_event else {})},
         )
 
 
@@ -561,7 +578,12 @@ def _operation_or_system(incident, actor, operation, expected_version):
             yield inc
         return
     with transaction.atomic():
-        inc = Incident.objects.select_for_update(of=("self",)).filter(reference=_ref(incident)).first()
+        inc = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("assigned_team", "affected_service__calendar", "sla_policy")
+            .filter(reference=_ref(incident))
+            .first()
+        )
         if inc is None:
             raise not_found(f"Incident {_ref(incident)}")
         _require_state(inc, operation)
@@ -622,7 +644,7 @@ def incident_vendor_responded(
             .first()
         )
         now = timezone.now()
-        inc.vendor_responded(at=now)
+        inc.vendor_responded(at=now, paused_minutes=paused_minutes_since(inc, inc.paused_since, now))
         changes = {"status": [S.PENDING_VENDOR, inc.status]}
         extra = None
         if engagement is not None:
@@ -651,8 +673,9 @@ def incident_resolve(
             service_restored="Must be true.",
         )
     with _operation(incident, actor, "resolve", expected_version) as inc:
-        before = inc.status
-        inc.resolve(summary=summary, at=timezone.now())
+        before, now = inc.status, timezone.now()
+        paused = paused_minutes_since(inc, inc.paused_since, now) if inc.paused_since else 0
+        inc.resolve(summary=summary, at=now, paused_minutes=paused)
         return _save(
             inc,
             action="resolve",
@@ -703,7 +726,7 @@ def incident_close(
     """SOP 13: close a resolved incident with closure notes; P1/P2 only by an incident
     manager or service desk manager who is not its reporter."""
     notes = _required(closure_notes, "closure_notes", "Closing needs closure_notes.")
-    with _operation(incident, actor, "close", expected_version) as inc:
+    with _operation_or_system(incident, actor, "close", expected_version) as inc:
         inc.close(notes=notes, at=timezone.now())
         return _save(
             inc,
@@ -749,7 +772,8 @@ def incident_reopen(
                 f"The grace period of {inc.reference} ended at {grace_ends:%Y-%m-%d %H:%M} UTC; "
                 "report a new incident instead.",
             )
-        inc.reopen(at=timezone.now())
+        now = timezone.now()
+        inc.reopen(at=now, paused_minutes=paused_minutes_since(inc, inc.resolved_at, now))
         return _save(
             inc,
             action="reopen",

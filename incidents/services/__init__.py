@@ -1,0 +1,6 @@
+"""The only writers of incidents: one service per SOP (sop.py) and the SLA engine's
+automatic actions (sla.py), all audited."""
+
+from incidents.services.sla import *  # noqa: F403
+from incidents.services.sop import *  # noqa: F403
+from incidents.services.sop import STATE_RULES  # noqa: F401 - explicit for readers

@@ -1,0 +1,65 @@
+"""The SLA sweep: find incidents with an automatic action due and perform it.
+
+Rows are selected through the partial index on ``sla_next_check_at`` in batches with
+``SELECT … FOR UPDATE SKIP LOCKED``, so the cost follows the rows that are due, not the
+open incidents, and two workers sweeping at once take disjoint rows. Each action is done by
+incidents.services.incident_sla_act, which re-checks under the row lock and records the
+action once.
+"""
+
+import logging
+from collections import Counter
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import DomainError
+from incidents.models import Incident
+from incidents.services import incident_sla_act
+from incidents.sla import pending_checks
+
+logger = logging.getLogger(__name__)
+
+MAX_ACTIONS_PER_INCIDENT = 12
+
+
+def sla_sweep(*, now: datetime | None = None, batch_size: int = 200) -> Counter:
+    """Perform every SLA action due at ``now``; return how many of each kind were done."""
+    now = now or timezone.now()
+    done: Counter = Counter()
+    seen: set[int] = set()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Incident.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("assigned_team", "assignee", "affected_service__calendar", "sla_policy")
+                .filter(sla_next_check_at__lte=now)
+                .exclude(pk__in=seen)
+                .order_by("sla_next_check_at")[:batch_size]
+            )
+            for incident in batch:
+                seen.add(incident.pk)
+                _sweep_one(incident, now, done)
+        if len(batch) < batch_size:
+            return done
+
+
+def _sweep_one(incident: Incident, now: datetime, done: Counter) -> None:
+    reference = incident.reference
+    for _ in range(MAX_ACTIONS_PER_INCIDENT):
+        due = [c for c in pending_checks(incident) if c.due_at <= now]
+        if not due:
+            return
+        try:
+            with transaction.atomic():
+                kind = incident_sla_act(reference=reference, check=due[0], now=now)
+        except DomainError as exc:  # a refused automatic action: logged, retried next sweep
+            logger.warning("SLA action %s on %s refused: %s", due[0].kind, reference, exc.message)
+            return
+        if kind is None:
+            return
+        done[kind] += 1
+        incident = Incident.objects.select_related(
+            "assigned_team", "assignee", "affected_service__calendar", "sla_policy"
+        ).get(pk=incident.pk)
