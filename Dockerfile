@@ -1,8 +1,13 @@
+FROM node:20-slim AS frontend
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY pyproject.toml README.md ./
 COPY . .
+COPY --from=frontend /app/node_modules ./node_modules
 RUN pip install --no-cache-dir . \
  && DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 RUN useradd --system ims && mkdir -p /app/data && chown ims /app/data

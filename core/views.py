@@ -1,7 +1,6 @@
 import time
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -71,11 +70,6 @@ def healthz(request):
         "broker": broker,
     }
     return JsonResponse(body, status=200 if ok else 503)
-
-
-@login_required
-def home(request):
-    return render(request, "core/home.html")
 
 
 def api_not_found(request, exception=None):

@@ -2,9 +2,11 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from incidents.choices import Category, DetectionSource, Level, Priority, Status
 from incidents.models import Incident
+from incidents.selectors import sla_at_risk_q, sla_breached_q
 
 
 class IncidentFilterSet(django_filters.FilterSet):
@@ -47,22 +49,8 @@ class IncidentFilterSet(django_filters.FilterSet):
         return queryset.filter(assignee__username=value)
 
     def filter_sla(self, queryset, name, value):
-        from django.utils import timezone
-
-        from incidents.choices import ACTIVE_STATUSES
-
         now = timezone.now()
-        unacknowledged = Q(acknowledged_at__isnull=True)
-        breached = (
-            (unacknowledged & Q(acknowledge_due_at__lte=now))
-            | Q(resolve_due_at__lte=now)
-            | Q(acknowledge_breached_at__isnull=False, acknowledged_at__isnull=True)
-        )
-        at_risk = (unacknowledged & Q(acknowledge_warn_at__lte=now)) | Q(resolve_warn_at__lte=now)
-        active = queryset.filter(status__in=ACTIVE_STATUSES)
-        if value == "breached":
-            return active.filter(breached)
-        return active.filter(at_risk).exclude(breached)
+        return queryset.filter(sla_breached_q(now) if value == "breached" else sla_at_risk_q(now))
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -1,0 +1,294 @@
+"""The incident desk in the browser: workspace, incident page, report form, end-user portal.
+
+Views read through incidents.selectors and write through incidents.services, exactly as the
+API does; a DomainError is shown beside the form it came from.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from catalog.models import Service
+from communications.models import Communication, Recipients
+from core.errors import DomainError, ErrorCode
+from core.roles import STAFF_ROLES, user_roles
+from incidents import forms, services
+from incidents.actions import allowed_actions
+from incidents.choices import ACTIVE_STATUSES, PRIORITY_MATRIX, Status
+from incidents.filtersets import IncidentFilterSet
+from incidents.selectors import (
+    incident_detail_queryset,
+    incident_list_queryset,
+    incident_timeline,
+    sla_at_risk_q,
+    sla_breached_q,
+)
+from incidents.sla import sla_state
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    form: type
+    service: object
+    style: str = ""
+
+
+ACTIONS: dict[str, Action] = {
+    "assign": Action("Assign", forms.AssignForm, services.incident_assign, "primary"),
+    "diagnose": Action("Diagnose", forms.DiagnoseForm, services.incident_diagnose),
+    "log": Action("Log details", forms.LogForm, services.incident_log),
+    "categorize": Action("Categorize", forms.CategorizeForm, services.incident_categorize),
+    "prioritize": Action("Prioritize", forms.PrioritizeForm, services.incident_prioritize),
+    "escalate": Action("Escalate", forms.EscalateForm, services.incident_escalate, "warn"),
+    "engage_vendor": Action("Engage vendor", forms.EngageVendorForm, services.incident_engage_vendor),
+    "vendor_responded": Action("Vendor responded", forms.NoteForm, services.incident_vendor_responded),
+    "resolve": Action("Resolve", forms.ResolveForm, services.incident_resolve, "primary"),
+    "communicate": Action("Communicate", forms.CommunicateForm, services.incident_communicate),
+    "confirm": Action("Confirm restoration", forms.NoteForm, services.incident_confirm, "primary"),
+    "reopen": Action("Reopen", forms.ReopenForm, services.incident_reopen, "warn"),
+    "close": Action("Close", forms.CloseForm, services.incident_close, "primary"),
+    "set_major_roles": Action(
+        "Major-incident roles", forms.MajorRolesForm, services.incident_set_major_roles
+    ),
+}
+# fields left empty in a form mean "not given" for these services
+OPTIONAL_AS_NONE = {"log", "set_major_roles", "categorize", "prioritize", "assign", "diagnose"}
+
+
+def is_staff_user(user) -> bool:
+    return bool(user_roles(user) & STAFF_ROLES)
+
+
+def _initial(incident, operation: str) -> dict:
+    if operation == "categorize":
+        return {"category": incident.category, "subcategory": incident.subcategory}
+    if operation == "prioritize":
+        return {"impact": incident.impact, "urgency": incident.urgency}
+    if operation == "assign":
+        return {"team": incident.assigned_team.code if incident.assigned_team_id else "L1"}
+    if operation == "set_major_roles":
+        return {
+            f: getattr(incident, f).get_username()
+            for f in ("incident_commander", "communications_lead", "technical_lead")
+            if getattr(incident, f"{f}_id")
+        }
+    return {}
+
+
+def _load(request, reference: str):
+    incident = incident_detail_queryset(request.user).filter(reference=reference).first()
+    if incident is None:
+        raise Http404(f"Incident {reference} was not found.")
+    return incident
+
+
+# ---- workspace --------------------------------------------------------------------------
+QUEUES = (
+    ("mine", "My incidents"),
+    ("team", "My team"),
+    ("unassigned", "Unassigned"),
+    ("breaching", "Breaching soon"),
+    ("all", "All I can see"),
+)
+
+
+def _queue_querysets(user, now):
+    base = incident_list_queryset(user)
+    active = base.filter(status__in=ACTIVE_STATUSES)
+    return {
+        "mine": active.filter(assignee=user),
+        "team": active.filter(assigned_team__in=user.teams.all()),
+        "unassigned": active.filter(assigned_team__isnull=True),
+        "breaching": base.filter(sla_breached_q(now) | sla_at_risk_q(now)),
+        "all": base,
+    }
+
+
+@login_required
+@require_GET
+def workspace(request):
+    """The analyst's start page: queues with counts, filters in the URL, refreshing list."""
+    if not is_staff_user(request.user):
+        return redirect("my-incidents")
+    now = timezone.now()
+    queues = _queue_querysets(request.user, now)
+    queue = request.GET.get("queue", "unassigned")
+    if queue not in queues:
+        queue = "all"
+    filterset = IncidentFilterSet(request.GET, queryset=queues[queue])
+    rows = filterset.qs if filterset.is_valid() else queues[queue].none()
+    if not request.GET.get("ordering"):
+        rows = rows.order_by("-created_at", "-id")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "queue": queue,
+        "queues": [(key, label, queues[key].count()) for key, label in QUEUES],
+        "filterset": filterset,
+        "page": page,
+        "rows": [(incident, sla_state(incident, now)) for incident in page.object_list],
+        "query": params.urlencode(),
+        "query_without_queue": _without(params, "queue"),
+        "now": now,
+    }
+    template = "incidents/_list.html" if request.htmx and request.htmx.target == "incident-list" else None
+    return render(request, template or "incidents/workspace.html", context)
+
+
+def _without(params, key):
+    copy = params.copy()
+    copy.pop(key, None)
+    return copy.urlencode()
+
+
+# ---- incident page ----------------------------------------------------------------------
+def _detail_context(request, incident, *, error=None, error_op=None, bound=None) -> dict:
+    operations = allowed_actions(request.user, incident)
+    if error_op and error_op not in operations:
+        operations.append(error_op)  # keep a refused form on screen, with its message
+    panels = []
+    for op in operations:
+        action = ACTIONS[op]
+        form = bound if op == error_op and bound is not None else action.form(initial=_initial(incident, op))
+        panels.append({"op": op, "action": action, "form": form, "open": op == error_op})
+    grace_ends = None
+    if incident.status == Status.RESOLVED and incident.resolved_at:
+        grace_ends = incident.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
+    return {
+        "incident": incident,
+        "sla": sla_state(incident),
+        "timeline": incident_timeline(incident),
+        "panels": panels,
+        "error": error,
+        "error_op": error_op,
+        "grace_ends": grace_ends,
+        "matrix_priority": PRIORITY_MATRIX.get((incident.impact, incident.urgency)),
+        "is_staff_user": is_staff_user(request.user),
+    }
+
+
+@login_required
+@require_GET
+def incident_detail(request, reference: str):
+    incident = _load(request, reference)
+    services.incident_record_read(incident=incident, actor=request.user)
+    return render(request, "incidents/detail.html", _detail_context(request, incident))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_act(request, reference: str, operation: str):
+    """One SOP from the browser. GET shows its form alone; POST runs the service."""
+    if operation not in ACTIONS:
+        raise Http404(f"No operation {operation}.")
+    incident = _load(request, reference)
+    action = ACTIONS[operation]
+    if request.method == "GET":
+        form = action.form(initial=_initial(incident, operation))
+        return render(request, "incidents/act.html", {"incident": incident, "op": operation,
+                                                      "action": action, "form": form})  # fmt: skip
+    form = action.form(request.POST)
+    if not form.is_valid():
+        error = DomainError(ErrorCode.VALIDATION_ERROR, "Check the highlighted fields.", form.errors)
+        context = _detail_context(request, incident, error=error, error_op=operation, bound=form)
+        return render(request, "incidents/detail.html", context)
+    values = dict(form.cleaned_data)
+    if operation in OPTIONAL_AS_NONE:
+        values = {k: (None if v in ("", None) else v) for k, v in values.items()}
+    if operation == "prioritize" and values.get("justification") is None:
+        values["justification"] = ""
+    try:
+        expected = int(request.POST.get("version", "")) if request.POST.get("version") else None
+    except ValueError:
+        expected = None
+    try:
+        action.service(incident=incident.reference, actor=request.user, expected_version=expected, **values)
+    except DomainError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            raise Http404(error.message) from error
+        incident = _load(request, reference)
+        context = _detail_context(request, incident, error=error, error_op=operation, bound=form)
+        return render(request, "incidents/detail.html", context)
+    messages.success(request, f"{incident.reference}: {action.label.lower()} done.")
+    return redirect("incident-detail", reference=incident.reference)
+
+
+# ---- reporting --------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_report(request):
+    """Report an incident (everyone; comfortable on a phone)."""
+    staff = is_staff_user(request.user)
+    form = forms.ReportForm(
+        request.POST or None, staff=staff, initial={"impact": "medium", "urgency": "medium"}
+    )
+    error = None
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+        try:
+            incident, duplicates = services.incident_create(actor=request.user, **values)
+        except DomainError as exc:
+            error = exc
+        else:
+            note = f"{incident.reference} reported with priority {incident.priority}."
+            if duplicates:
+                note += " Possibly the same as " + ", ".join(d.reference for d in duplicates) + "."
+            messages.success(request, note)
+            return redirect("incident-detail", reference=incident.reference)
+    matrix = {f"{i}:{u}": str(p) for (i, u), p in PRIORITY_MATRIX.items()}
+    return render(request, "incidents/report.html", {"form": form, "error": error, "matrix": matrix})
+
+
+@login_required
+@require_GET
+def incident_duplicates(request):
+    """Possible duplicates while typing: same service, similar title, last 24 h."""
+    service = Service.objects.filter(reference=request.GET.get("affected_service", "")).first()
+    title = request.GET.get("title", "").strip()
+    duplicates = []
+    if service is not None and len(title) >= 4:
+        duplicates = services.incidents_possible_duplicates(actor=request.user, service=service, title=title)
+    return render(request, "incidents/_duplicates.html", {"duplicates": duplicates})
+
+
+# ---- end-user portal --------------------------------------------------------------------
+@login_required
+@require_GET
+def my_incidents(request):
+    """What I reported: status, the messages addressed to me, confirm or reopen in grace."""
+    rows = incident_list_queryset(request.user).filter(reporter=request.user).order_by("-created_at", "-id")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    refs = [i.reference for i in page.object_list]
+    addressed = {Recipients.END_USERS, Recipients.REPORTER}
+    notes: dict[str, list] = {}
+    for c in Communication.objects.filter(subject_ref__in=refs).order_by("created_at"):
+        if addressed & set(c.recipients):
+            notes.setdefault(c.subject_ref, []).append(c)
+    grace = timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
+    items = [
+        {
+            "incident": i,
+            "messages": notes.get(i.reference, []),
+            "grace_ends": i.resolved_at + grace if i.status == Status.RESOLVED and i.resolved_at else None,
+        }
+        for i in page.object_list
+    ]
+    return render(request, "incidents/my_incidents.html", {"page": page, "items": items})
+
+
+@login_required
+def home(request):
+    return redirect(reverse("workspace") if is_staff_user(request.user) else reverse("my-incidents"))
