@@ -60,7 +60,8 @@ class DomainError(Exception):
         return f"DomainError({self.code!s}, {self.message!r}, {self.fields!r})"
 
 
-def validation_error(message: str, **fields: str) -> DomainError:
+def validation_error(message: str, /, **fields: str) -> DomainError:
+    # positional-only: a field may itself be called "message" (e.g. a communication's)
     return DomainError(ErrorCode.VALIDATION_ERROR, message, {k: [v] for k, v in fields.items()})
 
 

@@ -78,3 +78,11 @@ def api_not_found(request, exception=None):
         error = DomainError(ErrorCode.NOT_FOUND, f"No API endpoint at {request.path}.")
         return JsonResponse(error.as_envelope(), status=404)
     return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """500: the envelope under /api/, the page elsewhere (nothing about the failure leaks)."""
+    if request.path.startswith("/api/"):
+        error = DomainError(ErrorCode.SERVER_ERROR, "Something went wrong on our side; it has been logged.")
+        return JsonResponse(error.as_envelope(), status=500)
+    return render(request, "500.html", status=500)

@@ -19,3 +19,4 @@ urlpatterns = [
 ]
 
 handler404 = "core.views.api_not_found"
+handler500 = "core.views.server_error"

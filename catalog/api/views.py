@@ -12,10 +12,13 @@ from catalog.api.serializers import (
 )
 from catalog.filtersets import ServiceFilterSet, VendorFilterSet
 from catalog.models import Service, Vendor
+from core.api.lookups import ReferenceLookupMixin
 from core.api.permissions import IsStaffRole
 
 
-class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ServiceViewSet(
+    ReferenceLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The service catalog. Everyone signed in reads it (to report against a service);
     admins and incident managers add and change services."""
 
@@ -26,8 +29,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     serializer_class = ServiceOutputSerializer
     filterset_class = ServiceFilterSet
-    lookup_field = "reference"
-    lookup_url_kwarg = "id"
+    reference_label = "Service"
 
     @extend_schema(request=ServiceInputSerializer, responses={201: ServiceOutputSerializer})
     def create(self, request):
@@ -45,15 +47,16 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(ServiceOutputSerializer(self.get_queryset().get(pk=service.pk)).data)
 
 
-class VendorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class VendorViewSet(
+    ReferenceLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The vendor registry (staff only); admins and incident managers register vendors."""
 
     queryset = Vendor.objects.prefetch_related("contacts").order_by("reference")
     serializer_class = VendorOutputSerializer
     permission_classes = [IsStaffRole]
     filterset_class = VendorFilterSet
-    lookup_field = "reference"
-    lookup_url_kwarg = "id"
+    reference_label = "Vendor"
 
     @extend_schema(request=VendorInputSerializer, responses={201: VendorOutputSerializer})
     def create(self, request):

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from communications.models import Communication
+from core.api.lookups import ReferenceLookupMixin
 from core.errors import not_found, validation_error
 from incidents import services
 from incidents.api import serializers as s
@@ -187,12 +188,13 @@ class IncidentViewSet(
         return Response(s.CommunicationSerializer(rows.order_by("created_at"), many=True).data)
 
 
-class VendorEngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class VendorEngagementViewSet(
+    ReferenceLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Vendor engagements on the incidents the caller may see."""
 
     serializer_class = s.VendorEngagementSerializer
-    lookup_field = "reference"
-    lookup_url_kwarg = "id"
+    reference_label = "Vendor engagement"
     filterset_fields = []
 
     def get_queryset(self):
