@@ -31,7 +31,7 @@ def user_provision(
         if missing:
             raise validation_error(
                 f"Unknown team(s): {', '.join(missing)}. Teams are: "
-                f"{', '.join(Team.objects.values_list('code', flat=True))}.",
+                f"{', '.join(sorted(Team.objects.values_list('code', flat=True)))}.",
                 team=f"Unknown: {', '.join(missing)}",
             )
         user, created = User.objects.select_for_update().get_or_create(

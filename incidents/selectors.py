@@ -33,7 +33,15 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
 def incident_list_queryset(user) -> QuerySet[Incident]:
     """The visible incidents with what a list row shows, in a constant number of queries."""
     return incidents_visible_to(user).select_related(
-        "reporter", "affected_service", "assigned_team", "assignee"
+        "reporter",
+        "affected_service",
+        "assigned_team",
+        "assignee",
+        # the row shows the major-incident roles and the SLA policy version too
+        "incident_commander",
+        "communications_lead",
+        "technical_lead",
+        "sla_policy",
     )
 
 
@@ -46,6 +54,7 @@ def incident_detail_queryset(user) -> QuerySet[Incident]:
         "incident_commander",
         "communications_lead",
         "technical_lead",
+        "sla_policy",
     )
 
 

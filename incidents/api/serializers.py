@@ -161,7 +161,7 @@ class EscalateSerializer(VersionedSerializer):
 class EngageVendorSerializer(VersionedSerializer):
     vendor = serializers.CharField()
     contact_method = serializers.ChoiceField(choices=ContactMethod.choices)
-    vendor_reference = serializers.CharField(required=False, allow_blank=True, default="")
+    vendor_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class NoteSerializer(VersionedSerializer):

@@ -56,7 +56,15 @@ class IncidentViewSet(
         return incident
 
     def _detail(self, request, reference: str, code=status.HTTP_200_OK, **extra) -> Response:
-        incident = incident_detail_queryset(request.user).get(reference=reference)
+        incident = incident_detail_queryset(request.user).filter(reference=reference).first()
+        if incident is None:
+            # the operation succeeded but took the incident out of the caller's sight
+            # (categorized as security): say so rather than show what they may not see
+            return Response(
+                {"id": reference, "visible": False,
+                 "detail": f"{reference} was updated; it is now restricted and no longer visible to you."},
+                status=code,
+            )  # fmt: skip
         body = s.IncidentDetailSerializer(incident, context={"request": request}).data
         body.update(extra)
         response = Response(body, status=code)

@@ -438,6 +438,7 @@ def incident_assign(
     reassignment for a service desk manager or incident manager; resolvers assign within
     their own team."""
     _choice(team, AssignmentTeam, "team")
+    assignee = (assignee or "").strip() or None  # "" (a blank form field) means no assignee
     with _operation(incident, actor, "assign", expected_version) as inc:
         roles = user_roles(actor)
         current = inc.assigned_team.code if inc.assigned_team_id else None
@@ -548,6 +549,7 @@ def incident_escalate(
             )
         team = _team(target, "target")
         before_status = inc.status
+        before_assignee = inc.assignee.get_username() if inc.assignee_id else None
         inc.escalate(target=target, team=team, reason=reason, at=timezone.now())
         notice = communication_record(
             subject_ref=inc.reference,
@@ -565,6 +567,7 @@ def incident_escalate(
                 "status": [before_status, inc.status],
                 "team": [current, target],
                 "reason": [None, reason],
+                **({"assignee": [before_assignee, None]} if before_assignee else {}),
             },
             extra={"notice": notice.reference, **({"sla_event": sla_event} if sla_event else {})},
         )
