@@ -16,6 +16,7 @@ VENDOR_RESOLVERS = frozenset({Role.L2, Role.L3, Role.DEVOPS})
 # operation -> roles that may take it on any visible incident
 ANY_INCIDENT: dict[str, frozenset] = {
     "log": DESK,
+    "edit": DESK,
     "categorize": DESK,
     "prioritize": DESK,
     "assign": DESK,
@@ -32,6 +33,7 @@ ANY_INCIDENT: dict[str, frozenset] = {
 # operation -> resolver roles that may take it on incidents assigned to their team
 TEAM_INCIDENT: dict[str, frozenset] = {
     "log": RESOLVER_ROLES,
+    "edit": RESOLVER_ROLES,
     "assign": RESOLVER_ROLES,  # within their own team only (see incident_assign)
     "diagnose": RESOLVER_ROLES,
     "escalate": RESOLVER_ROLES,
@@ -41,6 +43,7 @@ TEAM_INCIDENT: dict[str, frozenset] = {
 }
 OPERATION_LABELS = {
     "log": "log details on",
+    "edit": "edit",
     "categorize": "categorize",
     "prioritize": "prioritize",
     "assign": "assign",

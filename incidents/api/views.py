@@ -192,6 +192,7 @@ class IncidentViewSet(
     @action(detail=True, methods=["get"])
     def communications(self, request, id=None):
         incident = self.get_object()
+        services.incident_record_read(incident=incident, actor=request.user)
         rows = Communication.objects.filter(subject_ref=incident.reference).select_related("sender")
         return Response(s.CommunicationSerializer(rows.order_by("created_at"), many=True).data)
 

@@ -55,6 +55,7 @@ PUBLIC_RECIPIENTS = (
 # operation -> (states it may start from, past participle for messages)
 STATE_RULES: dict[str, tuple[tuple[str, ...], str]] = {
     "log": (ACTIVE_STATUSES, "logged"),
+    "edit": (ACTIVE_STATUSES, "edited"),
     "categorize": (ACTIVE_STATUSES, "categorized"),
     "prioritize": (ACTIVE_STATUSES, "prioritized"),
     "diagnose": (ACTIVE_STATUSES, "diagnosed"),
@@ -142,6 +143,15 @@ def _required(value: str | None, field: str, message: str) -> str:
     return str(value).strip()
 
 
+def _max_length(value: str, limit: int, field: str) -> str:
+    if len(value) > limit:
+        raise validation_error(
+            f"{field} is {len(value)} characters long; the limit is {limit}.",
+            **{field: f"At most {limit} characters."},
+        )
+    return value
+
+
 def _choice(value, choices, field: str) -> str:
     if value not in choices.values:
         raise validation_error(
@@ -199,7 +209,8 @@ def incident_create(
     roles = user_roles(actor)
     if not roles:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "You need an IMS role to report incidents.")
-    title = _required(title, "title", "An incident needs a title.")
+    title = _max_length(_required(title, "title", "An incident needs a title."), 200, "title")
+    _max_length(subcategory.strip(), 100, "subcategory")
     _choice(category, Category, "category")
     _choice(impact, Level, "impact")
     _choice(urgency, Level, "urgency")
@@ -361,7 +372,9 @@ def incident_categorize(
     """SOP 4: set category (and subcategory); a security category restricts visibility."""
     _choice(category, Category, "category")
     with _operation(incident, actor, "categorize", expected_version) as inc:
-        subcategory = inc.subcategory if subcategory is None else subcategory.strip()
+        subcategory = (
+            inc.subcategory if subcategory is None else _max_length(subcategory.strip(), 100, "subcategory")
+        )
         changes = {}
         if category != inc.category:
             changes["category"] = [inc.category, category]
@@ -606,6 +619,7 @@ def incident_engage_vendor(
     """SOP 9: engage a vendor; the incident waits in pending_vendor and its resolution
     clock pauses."""
     _choice(contact_method, ContactMethod, "contact_method")
+    _max_length(vendor_reference.strip(), 100, "vendor_reference")
     with _operation(incident, actor, "engage_vendor", expected_version) as inc:
         vendor_obj = Vendor.objects.filter(reference=vendor).first()
         if vendor_obj is None or not vendor_obj.is_active:
@@ -844,14 +858,17 @@ def incident_edit(
 ) -> Incident:
     """Correct the title or subcategory (PATCH). Status and every governed field change
     only through their own operation."""
-    with _operation(incident, actor, "log", expected_version) as inc:
+    with _operation(incident, actor, "edit", expected_version) as inc:
         changes = {}
         if title is not None:
-            title = _required(title, "title", "An incident needs a title.")
+            title = _max_length(_required(title, "title", "An incident needs a title."), 200, "title")
             if title != inc.title:
                 changes["title"] = [inc.title, title]
                 inc.title = title
-        if subcategory is not None and subcategory.strip() != inc.subcategory:
+        if (
+            subcategory is not None
+            and _max_length(subcategory.strip(), 100, "subcategory") != inc.subcategory
+        ):
             changes["subcategory"] = [inc.subcategory, subcategory.strip()]
             inc.subcategory = subcategory.strip()
         if not changes:

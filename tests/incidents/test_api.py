@@ -99,6 +99,7 @@ def test_create_answers_201_with_reference_duplicates_and_allowed_actions(api, p
     assert data["possible_duplicates"] == []
     assert data["allowed_actions"] == [
         "log",
+        "edit",
         "categorize",
         "prioritize",
         "diagnose",
@@ -807,3 +808,13 @@ def test_categorizing_as_security_hides_it_from_the_analyst_but_succeeds(api, pe
     }
     assert reload(incident).category == "security"
     assert api(people.analyst).get(f"/api/v1/incidents/{incident.reference}/").status_code == 404
+
+
+def test_reading_a_security_incidents_communications_is_audited(api, people, make):
+    secret = make("in_progress", category="security", team="L3")
+    before = AuditEvent.objects.filter(ref_id=secret.reference, domain_action="read").count()
+    response = api(people.l3).get(f"/api/v1/incidents/{secret.reference}/communications/")
+    assert response.status_code == 200
+    reads = AuditEvent.objects.filter(ref_id=secret.reference, domain_action="read")
+    assert reads.count() == before + 1
+    assert reads.order_by("-seq").first().actor_label == people.l3.username

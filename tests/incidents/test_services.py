@@ -1608,7 +1608,7 @@ OPS = [
     Op("log", lambda p, **kw: S.incident_log(description="More detail.", **kw), "open", "resolved",
        f"{ACTIVE_TEXT} can be logged", "log details on"),
     Op("edit", lambda p, **kw: S.incident_edit(title="A better title", **kw), "open", "closed",
-       f"{ACTIVE_TEXT} can be logged", "log details on"),
+       f"{ACTIVE_TEXT} can be edited", "edit"),
     Op("categorize", lambda p, **kw: S.incident_categorize(category="network", **kw), "open", "resolved",
        f"{ACTIVE_TEXT} can be categorized", "categorize"),
     Op("prioritize", lambda p, **kw: S.incident_prioritize(priority="P2", justification="VIP.", **kw),
@@ -1718,3 +1718,35 @@ def test_the_shared_refusal_table_covers_every_service():
     public = {name for name in dir(sop) if name.startswith("incident_") and callable(getattr(sop, name))}
     covered = {f"incident_{op.name}" for op in OPS} | {"incident_create", "incident_record_read"}
     assert public == covered
+
+
+# ---- lengths are checked by the services, not only by serializers -------------------------
+
+
+def test_create_refuses_a_title_over_200_characters(people, svc):
+    with refused(
+        ErrorCode.VALIDATION_ERROR,
+        "title is 201 characters long; the limit is 200.",
+        fields={"title": ["At most 200 characters."]},
+    ):
+        create(people.analyst, svc, title="x" * 201)
+
+
+def test_categorize_refuses_a_subcategory_over_100_characters(people, make):
+    inc = make("open")
+    with refused(
+        ErrorCode.VALIDATION_ERROR, "subcategory is 101 characters long; the limit is 100.", incident=inc
+    ):
+        services.incident_categorize(incident=inc.reference, actor=people.analyst, category="network",
+                                     subcategory="y" * 101)  # fmt: skip
+
+
+def test_engage_vendor_refuses_a_vendor_reference_over_100_characters(people, make, vendor):
+    inc = make("in_progress", team="L2")
+    with refused(
+        ErrorCode.VALIDATION_ERROR, "vendor_reference is 101 characters long; the limit is 100.", incident=inc
+    ):
+        services.incident_engage_vendor(
+            incident=inc.reference, actor=people.im, vendor=vendor.reference, contact_method="email",
+            vendor_reference="z" * 101,
+        )  # fmt: skip
