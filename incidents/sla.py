@@ -80,7 +80,12 @@ def refresh_deadlines(incident) -> None:
         incident.resolve_warn_at = add_minutes(start, resolve * WARNING_FRACTION + paused, clock)
     elif incident.status == Status.PENDING_VENDOR:
         incident.resolve_due_at = incident.resolve_warn_at = None  # the clock is stopped
-    # resolved / closed: keep the deadline the incident was resolved against
+    elif incident.resolve_due_at is None:
+        # resolved while paused: measure it against the deadline moved by the whole pause
+        paused = incident.sla_paused_minutes
+        incident.resolve_due_at = add_minutes(start, resolve + paused, clock)
+        incident.resolve_warn_at = add_minutes(start, resolve * WARNING_FRACTION + paused, clock)
+    # resolved / closed: otherwise keep the deadline the incident was resolved against
 
     high = incident.priority in HIGH_PRIORITIES
     if high and target.update_every_minutes and incident.status in ACTIVE_STATUSES:

@@ -52,7 +52,10 @@ class BusinessHours:
         end_day = day + timedelta(days=1) if self.day_end == time(0, 0) else day
         end = datetime.combine(end_day, self.day_end, zone)
         # normalise through UTC: a wall time inside a DST gap or fold maps to one instant
-        return _utc(start), _utc(end)
+        start, end = _utc(start), _utc(end)
+        # hours lying wholly in a DST gap (e.g. 02:30–03:00 on the spring-forward night) map to
+        # an empty or inverted interval: the desk has no time that day, never negative time
+        return (start, end) if end > start else None
 
     def windows_from(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
         local_day = moment.astimezone(self.zone).date() - timedelta(days=1)

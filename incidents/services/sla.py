@@ -6,7 +6,7 @@ is due. A check already done (its marker set, or its SlaEvent present) does noth
 running the sweep twice, or on two workers at once, acts once.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -15,7 +15,7 @@ from communications.services import communication_record
 from incidents.choices import next_escalation_step
 from incidents.models import Incident
 from incidents.services.sop import _save, incident_close, incident_escalate
-from incidents.sla import Check, pending_checks, refresh_deadlines
+from incidents.sla import Check, pending_checks, refresh_deadlines, sla_target
 from sla.models import SlaEvent
 
 __all__ = ["incident_sla_act"]
@@ -51,7 +51,10 @@ def _mark(incident: Incident, check: Check, now: datetime) -> bool:
     except IntegrityError:
         return False
     if check.kind == "update_missed":
-        incident.update_missed_for = check.due_at
+        # one flag covers every cadence missed up to now: after a sweep outage (or a long
+        # wait) the update is chased once, not once per missed interval in the same sweep
+        every = timedelta(minutes=sla_target(incident).update_every_minutes)
+        incident.update_missed_for = check.due_at + every * max((now - check.due_at) // every, 0)
     elif check.kind in MARKERS:
         setattr(incident, MARKERS[check.kind], now)
     return True

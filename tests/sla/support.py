@@ -1,0 +1,42 @@
+"""Helpers of the SLA tests (the fixtures are in conftest.py).
+
+Every instant is frozen with time_machine (``tick=False``), so deadlines are exact.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+from audit.models import AuditEvent
+from incidents.models import Incident
+from sla.models import SlaEvent
+
+OFFICE = "Office hours (Mon–Fri 09:00–17:00 UTC)"
+ALWAYS = "24x7"
+# A Wednesday, inside office hours
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+# the (impact, urgency) pair of the matrix that gives each priority
+LEVELS = {"P1": ("high", "high"), "P2": ("high", "medium"), "P3": ("medium", "medium"), "P4": ("low", "low")}
+
+
+def minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
+
+
+def at(moment: datetime):
+    """Freeze the clock at ``moment`` (a context manager)."""
+    return time_machine.travel(moment, tick=False)
+
+
+def reload(incident: Incident) -> Incident:
+    return Incident.objects.select_related("assigned_team", "assignee", "sla_policy").get(pk=incident.pk)
+
+
+def audit_for(incident: Incident):
+    return AuditEvent.objects.filter(ref_type="incident", ref_id=incident.reference).order_by("seq")
+
+
+def sla_events(incident: Incident, kind: str | None = None):
+    events = SlaEvent.objects.filter(subject_ref=incident.reference)
+    return events.filter(kind=kind) if kind else events
