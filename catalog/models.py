@@ -1,6 +1,7 @@
 from datetime import time
 
 from django.db import models
+from django.utils import timezone
 
 from core.models import ReferencedModel, TimeStampedModel
 
@@ -21,6 +22,9 @@ class BusinessCalendar(TimeStampedModel):
     working_days = models.JSONField(default=list, help_text="ISO weekdays, e.g. [1, 2, 3, 4, 5]")
     day_start = models.TimeField(default=time(9, 0))
     day_end = models.TimeField(default=time(17, 0), help_text="00:00 means midnight at the end of the day.")
+    holiday_subdivision = models.CharField(
+        max_length=8, blank=True, help_text="Region for public holidays, e.g. ENG for England in GB"
+    )
     holiday_country = models.CharField(
         max_length=8, blank=True, help_text="Country code for public holidays, e.g. GB"
     )
@@ -97,3 +101,16 @@ class CalendarClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.calendar}: {self.date} {self.reason}".strip()
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._touch_calendar()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._touch_calendar()
+        return result
+
+    def _touch_calendar(self) -> None:
+        # the SLA clock caches calendars by (id, updated_at): a changed closure is a new version
+        BusinessCalendar.objects.filter(pk=self.calendar_id).update(updated_at=timezone.now())

@@ -3,7 +3,7 @@
 from datetime import datetime
 from operator import itemgetter
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from audit.models import AuditEvent
 from communications.models import Communication
@@ -62,7 +62,9 @@ def sla_breached_q(now: datetime) -> Q:
     """Active incidents past a deadline (the SLA timers of incidents.sla)."""
     unacknowledged = Q(acknowledged_at__isnull=True)
     return Q(status__in=ACTIVE_STATUSES) & (
-        (unacknowledged & Q(acknowledge_due_at__lte=now)) | Q(resolve_due_at__lte=now)
+        (unacknowledged & Q(acknowledge_due_at__lte=now))
+        | Q(acknowledged_at__gt=F("acknowledge_due_at"))  # acknowledged late
+        | Q(resolve_due_at__lte=now)
     )
 
 

@@ -1,10 +1,11 @@
 """The SLA sweep: find incidents with an automatic action due and perform it.
 
-Rows are selected through the partial index on ``sla_next_check_at`` in batches with
-``SELECT … FOR UPDATE SKIP LOCKED``, so the cost follows the rows that are due, not the
-open incidents, and two workers sweeping at once take disjoint rows. Each action is done by
-incidents.services.incident_sla_act, which re-checks under the row lock and records the
-action once.
+Candidates come from the partial index on ``sla_next_check_at``, so the cost follows the
+rows that are due, not the open incidents. Each incident is then handled in its own short
+transaction: locked with ``SELECT … FOR UPDATE SKIP LOCKED`` and re-checked, so two workers
+sweeping at once never act on the same incident, and the audit chain's lock is held for one
+incident's actions at a time, not for a whole batch. Each action is done by
+incidents.services.incident_sla_act, which records it once.
 """
 
 import logging
@@ -22,6 +23,7 @@ from incidents.sla import pending_checks
 logger = logging.getLogger(__name__)
 
 MAX_ACTIONS_PER_INCIDENT = 12
+SWEEP_RELATED = ("assigned_team", "assignee", "affected_service__calendar", "sla_policy")
 
 
 def sla_sweep(*, now: datetime | None = None, batch_size: int = 200) -> Counter:
@@ -30,18 +32,24 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 200) -> Counter:
     done: Counter = Counter()
     seen: set[int] = set()
     while True:
-        with transaction.atomic():
-            batch = list(
-                Incident.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("assigned_team", "assignee", "affected_service__calendar", "sla_policy")
-                .filter(sla_next_check_at__lte=now)
-                .exclude(pk__in=seen)
-                .order_by("sla_next_check_at")[:batch_size]
-            )
-            for incident in batch:
-                seen.add(incident.pk)
-                _sweep_one(incident, now, done)
-        if len(batch) < batch_size:
+        candidates = list(
+            Incident.objects.filter(sla_next_check_at__lte=now)
+            .exclude(pk__in=seen)
+            .order_by("sla_next_check_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        for pk in candidates:
+            seen.add(pk)
+            with transaction.atomic():
+                incident = (
+                    Incident.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related(*SWEEP_RELATED)
+                    .filter(pk=pk, sla_next_check_at__lte=now)
+                    .first()
+                )
+                if incident is not None:  # else: another worker has it, or it is no longer due
+                    _sweep_one(incident, now, done)
+        if len(candidates) < batch_size:
             return done
 
 
@@ -60,6 +68,4 @@ def _sweep_one(incident: Incident, now: datetime, done: Counter) -> None:
         if kind is None:
             return
         done[kind] += 1
-        incident = Incident.objects.select_related(
-            "assigned_team", "assignee", "affected_service__calendar", "sla_policy"
-        ).get(pk=incident.pk)
+        incident = Incident.objects.select_related(*SWEEP_RELATED).get(pk=incident.pk)

@@ -26,6 +26,7 @@ class BusinessHours:
     day_start: time = time(9, 0)
     day_end: time = time(17, 0)
     holiday_country: str = ""
+    holiday_subdivision: str = ""
     closures: frozenset[date] = field(default_factory=frozenset)
 
     def __post_init__(self):
@@ -41,7 +42,10 @@ class BusinessHours:
     def is_open_on(self, day: date) -> bool:
         if day.isoweekday() not in self.working_days or day in self.closures:
             return False
-        return not (self.holiday_country and day in _holidays(self.holiday_country, day.year))
+        return not (
+            self.holiday_country
+            and day in _holidays(self.holiday_country, self.holiday_subdivision, day.year)
+        )
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:
         """The UTC interval the desk works on local ``day``, or None if closed."""
@@ -67,8 +71,8 @@ class BusinessHours:
 
 
 @lru_cache(maxsize=64)
-def _holidays(country: str, year: int):
-    return holidays.country_holidays(country, years=year)
+def _holidays(country: str, subdivision: str, year: int):
+    return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
 
 
 def _utc(moment: datetime) -> datetime:

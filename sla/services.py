@@ -1,5 +1,7 @@
 """SLA policies (versioned) and the clocks targets are measured on."""
 
+import time
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -19,11 +21,20 @@ def sla_policy_current() -> SlaPolicy | None:
     return SlaPolicy.objects.order_by("-version").first()
 
 
+# Published policy versions never change, so their targets are cached per process.
+_TARGETS: dict[tuple, dict[str, SlaTarget]] = {}
+# Calendars (and their closures) can be edited: cached for a short while only.
+CALENDAR_CACHE_SECONDS = 60
+_CALENDARS: dict[tuple, tuple[float, BusinessHours]] = {}
+
+
 def sla_targets(policy: SlaPolicy) -> dict[str, SlaTarget]:
-    cached = getattr(policy, "_targets_by_priority", None)
+    key = (policy.pk, policy.created_at)
+    cached = _TARGETS.get(key)
     if cached is None:
-        cached = {t.priority: t for t in policy.targets.all()}
-        policy._targets_by_priority = cached
+        cached = {t.priority: t for t in SlaTarget.objects.filter(policy_id=policy.pk)}
+        if len(cached) == len(PRIORITIES):  # complete versions only (publish writes them whole)
+            _TARGETS[key] = cached
     return cached
 
 
@@ -33,6 +44,13 @@ def sla_policy_publish(*, actor, targets: dict[str, dict], note: str = "") -> Sl
     if not has_any_role(actor, *POLICY_EDITORS):
         raise DomainError(
             ErrorCode.PERMISSION_DENIED, "Only an incident manager or an admin may change the SLA policy."
+        )
+    unknown = sorted(set(targets) - set(PRIORITIES))
+    if unknown:
+        raise validation_error(
+            f"Unknown priorit{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
+            f"targets are set for {', '.join(PRIORITIES)}.",
+            targets=f"Unknown: {', '.join(unknown)}.",
         )
     missing = [p for p in PRIORITIES if p not in targets]
     if missing:
@@ -103,18 +121,27 @@ def default_calendar() -> BusinessCalendar | None:
 def business_hours_for(calendar: BusinessCalendar | None) -> BusinessHours:
     if calendar is None:
         return BusinessHours()
-    cached = getattr(calendar, "_business_hours", None)
-    if cached is None:
-        cached = BusinessHours(
-            time_zone=calendar.time_zone,
-            working_days=frozenset(calendar.working_days),
-            day_start=calendar.day_start,
-            day_end=calendar.day_end,
-            holiday_country=calendar.holiday_country,
-            closures=frozenset(calendar.closures.values_list("date", flat=True)),
-        )
-        calendar._business_hours = cached
-    return cached
+    key = (calendar.pk, calendar.updated_at)
+    hit = _CALENDARS.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    hours = BusinessHours(
+        time_zone=calendar.time_zone,
+        working_days=frozenset(calendar.working_days),
+        day_start=calendar.day_start,
+        day_end=calendar.day_end,
+        holiday_country=calendar.holiday_country,
+        holiday_subdivision=calendar.holiday_subdivision,
+        closures=frozenset(calendar.closures.values_list("date", flat=True)),
+    )
+    _CALENDARS[key] = (time.monotonic() + CALENDAR_CACHE_SECONDS, hours)
+    return hours
+
+
+def sla_caches_clear() -> None:
+    """Forget cached targets and calendars (between tests; calendars also expire)."""
+    _TARGETS.clear()
+    _CALENDARS.clear()
 
 
 def clock_for(target: SlaTarget, calendar: BusinessCalendar | None) -> BusinessHours | None:

@@ -75,3 +75,13 @@ def api():
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sla_caches():
+    """Process caches of SLA targets and calendars must not leak rows between tests."""
+    from sla.services import sla_caches_clear
+
+    sla_caches_clear()
+    yield
+    sla_caches_clear()

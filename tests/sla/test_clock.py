@@ -332,3 +332,15 @@ def test_minutes_between_is_additive_over_a_split(clock, start, middle, end):
     assert whole >= 0
     assert abs(whole - minutes_between(start, first, clock) - minutes_between(first, last, clock)) < 1e-6
     assert whole <= (last - start).total_seconds() / 60 + 1e-9  # never more than elapsed time
+
+
+def test_a_holiday_subdivision_adds_its_regional_holidays():
+    """Easter Monday is a bank holiday in England but not in GB as a whole (holidays package)."""
+    easter_monday = date(2026, 4, 6)
+    assert BusinessHours(time_zone="Europe/London", holiday_country="GB").is_open_on(easter_monday)
+    england = BusinessHours(time_zone="Europe/London", holiday_country="GB", holiday_subdivision="ENG")
+    assert not england.is_open_on(easter_monday)
+    # Thursday 2 April 16:00 BST: 1 h, Good Friday and the weekend closed, Easter Monday closed
+    # in England, Tuesday 7 April 09:00 BST (08:00 UTC) + 3 h
+    start = datetime(2026, 4, 2, 15, tzinfo=UTC)
+    assert add_minutes(start, 240, england) == datetime(2026, 4, 7, 11, tzinfo=UTC)

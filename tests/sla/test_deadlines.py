@@ -282,6 +282,10 @@ def test_api_list_filters_breached_and_at_risk(api, log_incident, manager, alway
     )
     with at(now - timedelta(hours=18)):
         services.incident_assign(incident=resolve_at_risk.reference, actor=manager, team="L1")
+    # acknowledged 25 minutes after logging a P1 (target 15): the acknowledge target was missed
+    late_ack = log_incident("P1", when=now - timedelta(hours=1), title="acknowledged late")
+    with at(now - minutes(35)):
+        services.incident_assign(incident=late_ack.reference, actor=manager, team="L2")
     # fresh and fine
     log_incident("P3", when=now - minutes(10), service=always_service, title="fresh")
     # resolved past its deadlines: no longer running, listed by neither
@@ -297,6 +301,10 @@ def test_api_list_filters_breached_and_at_risk(api, log_incident, manager, alway
         breached = client.get(INCIDENTS, {"sla": "breached"}).json()["results"]
         at_risk = client.get(INCIDENTS, {"sla": "at_risk"}).json()["results"]
         bad = client.get(INCIDENTS, {"sla": "late"})
-    assert {r["id"] for r in breached} == {ack_breached.reference, resolve_breached.reference}
+    assert {r["id"] for r in breached} == {
+        ack_breached.reference,
+        resolve_breached.reference,
+        late_ack.reference,
+    }
     assert {r["id"] for r in at_risk} == {ack_at_risk.reference, resolve_at_risk.reference}
     assert bad.status_code == 400

@@ -135,6 +135,12 @@ def test_policy_editors_publish_version_2_with_an_audit_event(make_user, role):
             "P4: acknowledge_minutes and resolve_minutes must be positive whole minutes.",
         ),
         (
+            "incident_manager",
+            {**targets(), "P5": targets()["P4"]},
+            ErrorCode.VALIDATION_ERROR,
+            "Unknown priority P5; targets are set for P1, P2, P3, P4.",
+        ),
+        (
             "admin",
             targets(P1={"update_every_minutes": 0}),
             ErrorCode.VALIDATION_ERROR,
