@@ -33,15 +33,7 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
 def incident_list_queryset(user) -> QuerySet[Incident]:
     """The visible incidents with what a list row shows, in a constant number of queries."""
     return incidents_visible_to(user).select_related(
-        "reporter",
-        "affected_service",
-        "assigned_team",
-        "assignee",
-        # the row shows the major-incident roles and the SLA policy version too
-        "incident_commander",
-        "communications_lead",
-        "technical_lead",
-        "sla_policy",
+        "reporter", "affected_service", "assigned_team", "assignee", "sla_policy"
     )
 
 
@@ -95,6 +87,7 @@ def incident_timeline(incident: Incident) -> list[dict]:
             "at": c.created_at,
             "type": "communication",
             "action": c.kind,
+            "label": c.get_kind_display().lower(),
             "actor": c.sender.get_username() if c.sender_id else "system",
             "recipients": c.recipients,
             "recipient_detail": c.recipient_detail,

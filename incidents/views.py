@@ -156,7 +156,8 @@ def _without(params, key):
 
 # ---- incident page ----------------------------------------------------------------------
 def _detail_context(request, incident, *, error=None, error_op=None, bound=None) -> dict:
-    operations = allowed_actions(request.user, incident)
+    # PATCH-style edits ("edit") have no panel; every other allowed operation has one
+    operations = [op for op in allowed_actions(request.user, incident) if op in ACTIONS]
     if error_op and error_op not in operations:
         operations.append(error_op)  # keep a refused form on screen, with its message
     panels = []
@@ -223,7 +224,10 @@ def incident_act(request, reference: str, operation: str):
         context = _detail_context(request, incident, error=error, error_op=operation, bound=form)
         return render(request, "incidents/detail.html", context)
     messages.success(request, f"{incident.reference}: {action.label.lower()} done.")
-    return redirect("incident-detail", reference=incident.reference)
+    if not incident_detail_queryset(request.user).filter(reference=incident.reference).exists():
+        messages.info(request, f"{incident.reference} is now restricted and no longer visible to you.")
+        return redirect("home")
+    return redirect("incident-page", reference=incident.reference)
 
 
 # ---- reporting --------------------------------------------------------------------------
@@ -247,7 +251,7 @@ def incident_report(request):
             if duplicates:
                 note += " Possibly the same as " + ", ".join(d.reference for d in duplicates) + "."
             messages.success(request, note)
-            return redirect("incident-detail", reference=incident.reference)
+            return redirect("incident-page", reference=incident.reference)
     matrix = {f"{i}:{u}": str(p) for (i, u), p in PRIORITY_MATRIX.items()}
     return render(request, "incidents/report.html", {"form": form, "error": error, "matrix": matrix})
 

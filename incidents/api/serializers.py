@@ -75,6 +75,19 @@ class IncidentSerializer(serializers.ModelSerializer):
         )
 
 
+class IncidentListSerializer(IncidentSerializer):
+    """A list row: everything but the major-incident roles (on the detail), so the list
+    query joins only what it shows."""
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [
+            f
+            for f in IncidentSerializer.Meta.fields
+            if f not in ("incident_commander", "communications_lead", "technical_lead")
+        ]
+        read_only_fields = fields
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     allowed_actions = serializers.SerializerMethodField()
 

@@ -39,7 +39,7 @@ class IncidentViewSet(
     """Incidents visible to the caller. Filters: status, priority, category, team, assignee,
     affected_service, detection_source, reporter, created_after, created_before, q."""
 
-    serializer_class = s.IncidentSerializer
+    serializer_class = s.IncidentListSerializer
     filterset_class = IncidentFilterSet
     lookup_field = "reference"
     lookup_url_kwarg = "id"

@@ -62,7 +62,15 @@
     update();
   }
 
+  function openFromHash() {
+    // a link to #act-confirm opens that action's panel
+    var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (target && target.tagName.toLowerCase() === "details") { target.open = true; target.scrollIntoView(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    openFromHash();
+    window.addEventListener("hashchange", openFromHash);
     tick();
     setInterval(tick, 1000);
     priorityPreview();

@@ -1,0 +1,141 @@
+"""Every URL of the desk, as anonymous (sent to sign in), as someone who may not see it
+(403/404) and as someone who may (200). Plain django.test.Client, no browser."""
+
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+
+from audit.models import AuditEvent
+from incidents.models import Incident
+from incidents.views import ACTIONS
+from tests.ui import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(make_user):
+    people = {
+        "reporter": make_user("end_user"),
+        "outsider": make_user("end_user"),
+        "analyst": make_user("service_desk", team="service_desk"),
+        "manager": make_user("incident_manager", team="incident_manager"),
+    }
+    incident = factories.report(people["reporter"], title="Printer on fire")
+    security = factories.report(people["reporter"], category="security", title="Phishing mail")
+    return people, incident, security
+
+
+def client_for(user=None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def assert_sent_to_login(response, url):
+    assert response.status_code == 302, (url, response.status_code)
+    assert response["Location"] == f"/login/?next={quote(url)}", response["Location"]
+
+
+def ui_urls(ref: str) -> list[str]:
+    return [
+        "/",
+        "/incidents/",
+        "/incidents/new/",
+        "/incidents/duplicates/",
+        f"/incidents/{ref}/",
+        *(f"/incidents/{ref}/act/{op}/" for op in ACTIONS),
+        "/my/",
+    ]
+
+
+def test_every_url_sends_anonymous_to_sign_in(world):
+    _, incident, _ = world
+    anonymous = client_for()
+    for url in ui_urls(incident.reference):
+        assert_sent_to_login(anonymous.get(url), url)
+    for url in ["/incidents/new/", *(f"/incidents/{incident.reference}/act/{op}/" for op in ACTIONS)]:
+        assert_sent_to_login(anonymous.post(url, {"closure_notes": "x"}), url)
+    assert client_for().get("/login/").status_code == 200
+
+
+def test_every_url_answers_200_to_who_may_see_it(world):
+    people, incident, _ = world
+    ref = incident.reference
+    reporter, manager = client_for(people["reporter"]), client_for(people["manager"])
+    # the start page sends each to their own page
+    assert reporter.get("/")["Location"] == "/my/"
+    assert manager.get("/")["Location"] == "/incidents/"
+    for url in ("/incidents/", "/incidents/new/", "/incidents/duplicates/", f"/incidents/{ref}/", "/my/"):
+        assert manager.get(url).status_code == 200, url
+    for url in ("/incidents/new/", "/incidents/duplicates/", f"/incidents/{ref}/", "/my/"):
+        assert reporter.get(url).status_code == 200, url
+    for op, action in ACTIONS.items():
+        url = f"/incidents/{ref}/act/{op}/"
+        viewer = reporter if op in ("confirm", "reopen") else manager
+        response = viewer.get(url)
+        assert response.status_code == 200, url
+        assert f'action="{url}"' in response.text and action.label in response.text, url
+
+
+def test_someone_else_gets_not_found_for_an_incident_and_its_actions(world):
+    people, incident, security = world
+    ref = incident.reference
+    outsider = client_for(people["outsider"])
+    before = (Incident.objects.get(pk=incident.pk).version, AuditEvent.objects.count())
+    for url in (f"/incidents/{ref}/", *(f"/incidents/{ref}/act/{op}/" for op in ACTIONS)):
+        response = outsider.get(url)
+        assert response.status_code == 404, url
+        assert "Not found" in response.text and "Printer on fire" not in response.text, url
+    for op in ACTIONS:  # posting changes nothing either
+        url = f"/incidents/{ref}/act/{op}/"
+        response = outsider.post(url, {"version": 1, "team": "L1", "closure_notes": "x", "note": "x"})
+        assert response.status_code == 404, url
+    assert (Incident.objects.get(pk=incident.pk).version, AuditEvent.objects.count()) == before
+    # a security incident is hidden from the service desk, not from an incident manager
+    url = f"/incidents/{security.reference}/"
+    assert client_for(people["analyst"]).get(url).status_code == 404
+    assert client_for(people["analyst"]).get(url + "act/log/").status_code == 404
+    assert client_for(people["manager"]).get(url).status_code == 200
+    # unknown incidents and operations
+    assert client_for(people["manager"]).get("/incidents/INC-999999/").status_code == 404
+    assert client_for(people["manager"]).get(f"/incidents/{ref}/act/delete/").status_code == 404
+
+
+def test_an_end_user_never_sees_the_workspace(world):
+    """The workspace is for staff: an end user is sent to their own incidents instead (a
+    redirect rather than 403, so the "IMS" link and old bookmarks keep working)."""
+    people, _, _ = world
+    response = client_for(people["reporter"]).get("/incidents/?queue=all")
+    assert response.status_code == 302 and response["Location"] == "/my/"
+
+
+def test_lists_show_only_what_the_viewer_may_see(world):
+    people, incident, security = world
+    outsider = client_for(people["outsider"])
+    page = outsider.get("/my/").text
+    assert incident.reference not in page and "You have not reported any incident." in page
+    query = f"?affected_service={incident.affected_service.reference}&title=Printer+on+fire"
+    assert incident.reference not in outsider.get("/incidents/duplicates/" + query).text
+    assert incident.reference in client_for(people["reporter"]).get("/incidents/duplicates/" + query).text
+    workspace = client_for(people["analyst"]).get("/incidents/?queue=all").text
+    assert incident.reference in workspace and security.reference not in workspace
+
+
+def test_links_lead_to_the_desk_page_not_the_api(world):
+    """The UI's incident page and the API's incident share a reference; every link of the
+    desk goes to the page (a URL-name clash once sent them to /api/v1/incidents/…)."""
+    people, incident, _ = world
+    page = f'href="/incidents/{incident.reference}/"'
+    factories.assign(incident, people["manager"], team="L1")
+    factories.resolve(incident, people["manager"])
+    texts = [
+        client_for(people["analyst"]).get("/incidents/?queue=all").text,
+        client_for(people["reporter"]).get("/my/").text,
+        client_for(people["manager"]).get(f"/incidents/{incident.reference}/act/close/").text,
+    ]
+    for text in texts:
+        assert page in text and "/api/v1/incidents/" not in text
+    assert f'href="/incidents/{incident.reference}/#act-confirm"' in texts[1]

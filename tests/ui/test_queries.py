@@ -1,0 +1,107 @@
+"""The desk's pages cost the same number of queries for 5 rows as for 50: no N+1."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from incidents import services
+from sla.models import SlaEvent
+from tests.ui import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client: Client, url: str) -> int:
+    """Queries of one request, after a first one has warmed every cache."""
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "analyst": make_user("service_desk", team="service_desk"),
+        "manager": make_user("incident_manager", team="incident_manager"),
+        "l1": make_user("l1", team="L1"),
+        "reporter": make_user("end_user"),
+    }
+
+
+def _add_incidents(people, count: int) -> None:
+    """Rows that touch every relation a row shows: reporter, service, team, assignee."""
+    for n in range(count):
+        incident = factories.report(people["reporter"], priority=("P1", "P2", "P3", "P4")[n % 4])
+        if n % 3 == 1:
+            factories.assign(incident, people["analyst"], team="L1")
+        elif n % 3 == 2:
+            factories.assign(incident, people["manager"], team="L1", assignee=people["l1"].username)
+        if n % 5 == 0:
+            services.incident_communicate(
+                incident=incident.reference,
+                actor=people["manager"],
+                recipients=["end_users"],
+                message="ETA 1h",
+            )
+
+
+@pytest.mark.parametrize("queue", ["all", "unassigned", "team", "mine", "breaching"])
+def test_workspace_queries_do_not_grow_with_rows(people, queue):
+    client = Client()
+    client.force_login(people["l1"] if queue in ("team", "mine") else people["analyst"])
+    url = f"/incidents/?queue={queue}"
+    _add_incidents(people, 5)
+    few = queries(client, url)
+    _add_incidents(people, 45)
+    many = queries(client, url)
+    assert many == few, f"workspace ({queue}): {few} queries for 5 incidents, {many} for 50"
+
+
+def test_my_incidents_queries_do_not_grow_with_rows(people):
+    client = Client()
+    client.force_login(people["reporter"])
+    _add_incidents(people, 5)
+    few = queries(client, "/my/")
+    _add_incidents(people, 45)
+    assert queries(client, "/my/") == few
+
+
+def _add_timeline(incident, people, entries: int) -> None:
+    """``entries`` more timeline rows: communications (with their audit event) and SLA events."""
+    for n in range(entries // 2):
+        services.incident_communicate(
+            incident=incident.reference,
+            actor=people["manager"],
+            recipients=["IT_staff"],
+            message=f"update {n}",
+        )
+    if entries % 2:
+        SlaEvent.objects.create(
+            subject_ref=incident.reference,
+            kind=SlaEvent.Kind.RESOLVE_WARNING,
+            due_at=incident.resolve_due_at,
+            occurred_at=incident.resolve_due_at,
+        )
+
+
+def _timeline_length(client, url) -> int:
+    return len(client.get(url).context["timeline"])
+
+
+@pytest.mark.parametrize("viewer", ["manager", "l1", "reporter"])
+def test_incident_page_queries_do_not_grow_with_timeline(people, viewer):
+    incident = factories.report(people["reporter"], priority="P1")
+    factories.assign(incident, people["manager"], team="L1", assignee=people["l1"].username)
+    _add_timeline(incident, people, 2)  # create, assign, acknowledgement + 2 = 5
+    client = Client()
+    client.force_login(people[viewer])
+    url = f"/incidents/{incident.reference}/"
+    assert _timeline_length(client, url) == 5
+    few = queries(client, url)
+    _add_timeline(incident, people, 45)
+    assert _timeline_length(client, url) == 50
+    many = queries(client, url)
+    assert many == few, f"incident page ({viewer}): {few} queries for 5 timeline entries, {many} for 50"
