@@ -34,8 +34,9 @@ def _lock_chain() -> None:
 
 
 def append_event(event: AuditEvent) -> AuditEvent:
-    """Chain and insert ``event``. Must run inside the caller's transaction."""
-    with transaction.atomic():
+    """Chain and insert ``event``. Must run inside the caller's transaction: a failure here
+    fails the caller's whole operation (no savepoint to fall back to)."""
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         event.seq, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)

@@ -28,7 +28,7 @@ class ReferenceCounter(models.Model):
 
 
 def allocate_reference(prefix: str, width: int = 6) -> str:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for _ in range(2):
             updated = ReferenceCounter.objects.filter(prefix=prefix).update(last_value=F("last_value") + 1)
             if updated:

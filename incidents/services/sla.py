@@ -83,7 +83,7 @@ def _target_word(kind: str) -> str:
 
 def incident_sla_act(*, reference: str, check: Check, now: datetime) -> str | None:
     """Perform ``check`` on the incident if it is still owed; return what was done."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         incident = _lock(reference)
         if incident is None or check not in pending_checks(incident):
             return None
