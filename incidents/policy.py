@@ -31,10 +31,9 @@ ANY_INCIDENT: dict[str, frozenset] = {
     "set_major_roles": frozenset({SDM, IM}),
 }
 # operation -> resolver roles that may take it on incidents assigned to their team
+# (SPEC.md: "work incidents assigned to their team: diagnose, escalate, resolve; L2/L3/DevOps
+# engage vendors")
 TEAM_INCIDENT: dict[str, frozenset] = {
-    "log": RESOLVER_ROLES,
-    "edit": RESOLVER_ROLES,
-    "assign": RESOLVER_ROLES,  # within their own team only (see incident_assign)
     "diagnose": RESOLVER_ROLES,
     "escalate": RESOLVER_ROLES,
     "engage_vendor": VENDOR_RESOLVERS,
