@@ -94,8 +94,11 @@ class ContactMethod(models.TextChoices):
 ESCALATION_PATH = ("service_desk", "L1", "L2", "L3", "incident_manager")
 
 
-def next_escalation_step(team_code: str | None) -> str | None:
-    """The team one step up the path from ``team_code`` (None: already at the top)."""
+def next_escalation_step(team_code: str | None, *, security: bool = False) -> str | None:
+    """The team one step up the path from ``team_code`` (None: already at the top). A
+    security incident skips the teams that may not see it: its path is L3 → incident_manager."""
+    if security:
+        return {"L3": "incident_manager", "incident_manager": None}.get(team_code or "", "L3")
     if team_code is None:
         return "L1"
     if team_code in ESCALATION_PATH:

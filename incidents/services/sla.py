@@ -107,7 +107,11 @@ def incident_sla_act(*, reference: str, check: Check, now: datetime) -> str | No
 
         if kind in ("acknowledge_breach", "resolve_breach", "unassigned_escalation"):
             current = incident.assigned_team.code if incident.assigned_team_id else None
-            target = "incident_manager" if kind == "unassigned_escalation" else next_escalation_step(current)
+            target = (
+                "incident_manager"
+                if kind == "unassigned_escalation"
+                else next_escalation_step(current, security=incident.is_security)
+            )
             incident.save()  # the marker, before the escalation service reloads the row
             reason = (
                 f"{incident.priority} still unassigned 15 minutes after logging."

@@ -44,6 +44,8 @@ User = get_user_model()
 S = Status
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+# the teams that may see security incidents (SPEC.md), so the only ones that can work them
+SECURITY_TEAMS = ("L3", "incident_manager")
 DUPLICATE_SIMILARITY = 0.6
 PUBLIC_RECIPIENTS = (
     Recipients.END_USERS,
@@ -466,6 +468,12 @@ def incident_assign(
                 f"{inc.reference} is with {current}; reassigning it to {team} needs a "
                 "service desk manager or an incident manager.",
             )
+        if inc.is_security and team not in SECURITY_TEAMS:
+            raise DomainError(
+                ErrorCode.PRECONDITION_FAILED,
+                f"{inc.reference} is a security incident, which only L3 and incident managers may "
+                f"see; assign it to L3, not {team}.",
+            )
         team_obj = _team(team)
         assignee_user = None
         if assignee:
@@ -556,6 +564,12 @@ def incident_escalate(
             raise DomainError(
                 ErrorCode.INVALID_TRANSITION,
                 f"{inc.reference} is already escalated to {target}; escalate to another target or assign it.",
+            )
+        if inc.is_security and target not in SECURITY_TEAMS:
+            raise DomainError(
+                ErrorCode.PRECONDITION_FAILED,
+                f"{inc.reference} is a security incident, which only L3 and incident managers may "
+                f"see; escalate it to L3 or incident_manager, not {target}.",
             )
         team = _team(target, "target")
         before_status = inc.status

@@ -665,7 +665,7 @@ def test_end_user_sees_only_own_incidents(api, people, make):
 
 @pytest.mark.parametrize("who", ["analyst", "l2"])
 def test_security_incident_is_invisible_to_service_desk_and_l2(api, people, make, who):
-    secret = make("in_progress", category="security", team="L2")
+    secret = make("in_progress", category="security", team="L3")
     ordinary = make("open")
     user = getattr(people, who)
     events = AuditEvent.objects.count()
@@ -777,7 +777,7 @@ def test_vendor_engagements_list_only_visible_ones(api, people, make):
     mine = make("pending_vendor", team="L2", vendor=people.vendor)
     theirs = make("pending_vendor", team="L2", vendor=people.vendor, reporter=people.other_user)
     secret = make(
-        "pending_vendor", team="L2", vendor=people.vendor, category="security", reporter=people.other_user
+        "pending_vendor", team="L3", vendor=people.vendor, category="security", reporter=people.other_user
     )
 
     def listed(user):

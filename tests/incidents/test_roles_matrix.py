@@ -62,7 +62,7 @@ COLUMNS = {
     "maj": "set_major_roles",
     "rd": "read",  # GET /api/v1/incidents/{id}/
     "rds": "read_security",  # the same, on a security incident
-    "acs": "act_security",  # diagnose a security incident assigned to the row's team
+    "acs": "act_security",  # diagnose a security incident assigned to the row's team (if L3)
     "aud": "read_audit",  # GET /api/v1/audit/?ref={id}
 }
 
@@ -203,7 +203,13 @@ class World:
             reporter=self.reporter.username,
         )
         ref = incident.reference
-        if status != "open":
+        expected_status = status
+        if status != "open" and category == "security" and self.team != "L3":
+            # only L3 and incident managers may see, so work, a security incident: one that is
+            # not L3's sits with the incident managers
+            services.incident_escalate(incident=ref, actor=by, target="incident_manager", reason="Security.")
+            expected_status = "escalated" if status == "in_progress" else status
+        elif status != "open":
             services.incident_assign(incident=ref, actor=by, team=self.team)
         if status == "pending_vendor":
             services.incident_engage_vendor(
@@ -214,7 +220,11 @@ class World:
                 incident=ref, actor=by, resolution_summary="Replaced the roller.", service_restored=True
             )
         incident = Incident.objects.get(reference=ref)
-        assert (incident.status, incident.priority, incident.category) == (status, priority, category)
+        assert (incident.status, incident.priority, incident.category) == (
+            expected_status,
+            priority,
+            category,
+        )
         return incident
 
 

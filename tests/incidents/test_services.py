@@ -1664,7 +1664,7 @@ def test_every_operation_refuses_a_missing_incident(op, people):
 def test_every_operation_treats_an_invisible_incident_as_missing(op, people, make):
     """A security incident the analyst did not report does not exist for the analyst, and
     another user's incident does not exist for an end user."""
-    secret = make(op.ok_state, priority=op.priority, category="security")
+    secret = make(op.ok_state, priority=op.priority, category="security", team="L3", escalate_to="L3")
     with refused(NOT_FOUND, f"Incident {secret.reference} was not found.", secret):
         op.call(people, incident=secret.reference, actor=people.analyst)
     theirs = make(op.ok_state, priority=op.priority, reporter=people.other_user)
@@ -1729,3 +1729,32 @@ def test_create_refuses_an_auditor(make_user, svc):
         "Auditors read everything and change nothing; an auditor cannot report incidents.",
     ):
         create(auditor, svc)
+
+
+# ---- security incidents stay with the teams that may see them -----------------------------
+
+
+def test_assign_refuses_to_hand_a_security_incident_to_a_team_that_cannot_see_it(people, make):
+    inc = make("open", category="security")
+    with refused(
+        ErrorCode.PRECONDITION_FAILED,
+        f"{inc.reference} is a security incident, which only L3 and incident managers may see; "
+        "assign it to L3, not L2.",
+        incident=inc,
+    ):
+        services.incident_assign(incident=inc.reference, actor=people.im, team="L2")
+    services.incident_assign(incident=inc.reference, actor=people.im, team="L3")
+    assert reload(inc).assigned_team.code == "L3"
+
+
+def test_escalate_refuses_to_hand_a_security_incident_to_a_team_that_cannot_see_it(people, make):
+    inc = make("open", category="security")
+    with refused(
+        ErrorCode.PRECONDITION_FAILED,
+        f"{inc.reference} is a security incident, which only L3 and incident managers may see; "
+        "escalate it to L3 or incident_manager, not devops.",
+        incident=inc,
+    ):
+        services.incident_escalate(incident=inc.reference, actor=people.im, target="devops", reason="x")
+    services.incident_escalate(incident=inc.reference, actor=people.im, target="incident_manager", reason="x")
+    assert reload(inc).assigned_team.code == "incident_manager"

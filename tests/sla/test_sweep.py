@@ -656,3 +656,27 @@ def test_two_concurrent_sweeps_act_exactly_once_per_check(make_user, make_servic
     checked, broken = verify_chain()
     assert broken is None, broken
     assert checked == AuditEvent.objects.count()
+
+
+@pytest.mark.parametrize(("escalated_to", "expected"), [(None, "L3"), ("L3", "incident_manager")])
+def test_a_security_incident_escalates_only_to_teams_that_may_see_it(
+    log_incident, manager, always_service, escalated_to, expected
+):
+    """service_desk → L1 → L2 would hand it to teams that cannot see it: its path is L3 →
+    incident_manager."""
+    incident = log_incident("P3", when=T0, service=always_service, category="security")
+    if escalated_to:
+        with at(T0 + minutes(5)):
+            services.incident_escalate(
+                incident=incident.reference, actor=manager, target=escalated_to, reason="x"
+            )
+    due = T0 + timedelta(hours=4)
+    sweep(due - SECOND)
+    snapshot = Snapshot()
+
+    assert sweep(due) == {"acknowledge_breach": 1}
+
+    incident = reload(incident)
+    assert (incident.status, incident.assigned_team.code) == ("escalated", expected)
+    event = only_system_event(snapshot, incident, "escalate", "acknowledge_breach")
+    assert event.changes["team"] == [escalated_to, expected]
