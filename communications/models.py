@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     UPDATE = "update"
     ACKNOWLEDGEMENT = "acknowledgement"
     ESCALATION_NOTICE = "escalation_notice"
+    COMMENT = "comment"
 
 
 class DeliveryStatus(models.TextChoices):

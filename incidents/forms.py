@@ -130,6 +130,10 @@ class CommunicateForm(forms.Form):
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.IMS)
 
 
+class CommentForm(forms.Form):
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
 class ReopenForm(forms.Form):
     reason = forms.CharField(widget=_text)
 

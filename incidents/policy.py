@@ -26,6 +26,7 @@ ANY_INCIDENT: dict[str, frozenset] = {
     "vendor_responded": frozenset({IM}),
     "resolve": DESK,
     "communicate": DESK,
+    "comment": DESK,
     "close": DESK,
     "reopen": DESK,
     "set_major_roles": frozenset({SDM, IM}),
@@ -39,6 +40,7 @@ TEAM_INCIDENT: dict[str, frozenset] = {
     "engage_vendor": VENDOR_RESOLVERS,
     "vendor_responded": VENDOR_RESOLVERS,
     "resolve": RESOLVER_ROLES,
+    "comment": RESOLVER_ROLES,
 }
 OPERATION_LABELS = {
     "log": "log details on",
@@ -52,6 +54,7 @@ OPERATION_LABELS = {
     "vendor_responded": "record a vendor response on",
     "resolve": "resolve",
     "communicate": "send communications on",
+    "comment": "comment on",
     "close": "close",
     "reopen": "reopen",
     "confirm": "confirm restoration of",
@@ -73,7 +76,7 @@ def may(user, operation: str, incident) -> bool:
     roles = user_roles(user)
     if operation == "confirm":
         return incident.reporter_id == user.pk
-    if operation == "reopen" and incident.reporter_id == user.pk:
+    if operation in ("reopen", "comment") and incident.reporter_id == user.pk:
         return True
     if roles & ANY_INCIDENT.get(operation, frozenset()):
         return True

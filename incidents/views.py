@@ -56,6 +56,7 @@ ACTIONS: dict[str, Action] = {
     "vendor_responded": Action("Vendor responded", forms.NoteForm, services.incident_vendor_responded),
     "resolve": Action("Resolve", forms.ResolveForm, services.incident_resolve, "primary"),
     "communicate": Action("Communicate", forms.CommunicateForm, services.incident_communicate),
+    "comment": Action("Comment", forms.CommentForm, services.incident_comment),
     "confirm": Action("Confirm restoration", forms.NoteForm, services.incident_confirm, "primary"),
     "reopen": Action("Reopen", forms.ReopenForm, services.incident_reopen, "warn"),
     "close": Action("Close", forms.CloseForm, services.incident_close, "primary"),

@@ -192,6 +192,10 @@ class CommunicateSerializer(VersionedSerializer):
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.IMS)
 
 
+class CommentSerializer(VersionedSerializer):
+    message = serializers.CharField(max_length=4000)
+
+
 class ReopenSerializer(VersionedSerializer):
     reason = serializers.CharField()
 

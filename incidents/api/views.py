@@ -168,6 +168,11 @@ class IncidentViewSet(
     def communicate(self, request, id=None):
         return self._act(request, id, s.CommunicateSerializer, services.incident_communicate)
 
+    @_action_schema(s.CommentSerializer)
+    @action(detail=True, methods=["post"])
+    def comment(self, request, id=None):
+        return self._act(request, id, s.CommentSerializer, services.incident_comment)
+
     @_action_schema(s.NoteSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, id=None):

@@ -67,6 +67,7 @@ STATE_RULES: dict[str, tuple[tuple[str, ...], str]] = {
     "vendor_responded": ((S.PENDING_VENDOR,), "marked as answered by the vendor"),
     "resolve": ((S.IN_PROGRESS, S.ESCALATED, S.PENDING_VENDOR), "resolved"),
     "communicate": ((*ACTIVE_STATUSES, S.RESOLVED), "communicated on"),
+    "comment": ((*ACTIVE_STATUSES, S.RESOLVED), "commented on"),
     "close": ((S.RESOLVED,), "closed"),
     "confirm": ((S.RESOLVED,), "confirmed as restored"),
     "reopen": ((S.RESOLVED,), "reopened"),
@@ -745,6 +746,28 @@ def incident_communicate(
             extra={"recipients": communication.recipients, "channel": channel},
         )
     return inc, communication
+
+
+def incident_comment(*, incident: Incident | str, actor, message: str, expected_version: int | None = None):
+    """A comment on the incident's thread (SPEC.md: end users comment): the reporter's goes
+    to the people working it, staff's to the reporter (shown under "My incidents")."""
+    message = _max_length(_required(message, "message", "A comment needs a message."), 4000, "message")
+    with _operation(incident, actor, "comment", expected_version) as inc:
+        by_reporter = inc.reporter_id == actor.pk
+        comment = communication_record(
+            subject_ref=inc.reference,
+            sender=actor,
+            recipients=[Recipients.IT_STAFF if by_reporter else Recipients.REPORTER],
+            recipient_detail=(
+                (inc.assigned_team.code if inc.assigned_team_id else "service_desk")
+                if by_reporter
+                else inc.reporter.get_username()
+            ),
+            kind=Kind.COMMENT,
+            message=message,
+        )
+        _save(inc, action="notify", actor=actor, changes={"comment": [None, comment.reference]})
+    return inc, comment
 
 
 # ---- SOP 13: closure --------------------------------------------------------------------

@@ -106,6 +106,7 @@ def test_create_answers_201_with_reference_duplicates_and_allowed_actions(api, p
         "assign",
         "escalate",
         "communicate",
+        "comment",
     ]
     assert (data["status"], data["priority"], data["version"]) == ("open", "P1", 1)
     assert (data["reporter"], data["affected_service"]) == (people.reporter.username, svc.reference)
@@ -819,3 +820,23 @@ def test_reading_a_security_incidents_communications_is_audited(api, people, mak
     reads = AuditEvent.objects.filter(ref_id=secret.reference, domain_action="read")
     assert reads.count() == before + 1
     assert reads.order_by("-seq").first().actor_label == people.l3.username
+
+
+def test_the_reporter_comments_through_the_api(api, people, make):
+    inc = make("in_progress", team="L1")
+    response = api(people.reporter).post(
+        f"{INCIDENTS}{inc.reference}/comment/", {"message": "Still failing."}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert "comment" in response.json()["allowed_actions"]
+    comment = Communication.objects.get(subject_ref=inc.reference, kind="comment")
+    assert (comment.message, comment.sender, comment.recipients) == (
+        "Still failing.",
+        people.reporter,
+        ["IT_staff"],
+    )
+    assert_error(
+        api(people.reporter).post(f"{INCIDENTS}{inc.reference}/comment/", {}, format="json"),
+        400,
+        "validation_error",
+    )

@@ -64,32 +64,33 @@ COLUMNS = {
     "rds": "read_security",  # the same, on a security incident
     "acs": "act_security",  # diagnose a security incident assigned to the row's team (if L3)
     "aud": "read_audit",  # GET /api/v1/audit/?ref={id}
+    "cmt": "comment",  # a comment on the incident's thread
 }
 
 # Rows: a role; "reporter" is an end user who reported the incidents of the test; "x@team"
 # is a resolver whose team the incident is assigned to, "x@other" one of another team;
 # "incident_manager(reporter)" is an incident manager who reported the incidents.
 TABLE = """
-                           cre log cat pri asg rea dia esc eng vrs res com cl3 cl1 cnf reo maj rd  rds acs aud
-end_user                    Y   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   D
-reporter                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   Y   Y   D   D
-service_desk                Y   Y   Y   Y   Y   D   Y   Y   D   D   Y   Y   Y   D   D   Y   D   Y   H   H   D
-l1@team                     Y   D   D   D   D   D   Y   Y   D   D   Y   D   D   D   D   D   D   Y   H   H   D
-l1@other                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D
-l2@team                     Y   D   D   D   D   D   Y   Y   Y   Y   Y   D   D   D   D   D   D   Y   H   H   D
-l2@other                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D
-l3@team                     Y   D   D   D   D   D   Y   Y   Y   Y   Y   D   D   D   D   D   D   Y   Y   Y   D
-l3@other                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   D
-devops@team                 Y   D   D   D   D   D   Y   Y   Y   Y   Y   D   D   D   D   D   D   Y   H   H   D
-devops@other                Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D
-facilities@team             Y   D   D   D   D   D   Y   Y   D   D   Y   D   D   D   D   D   D   Y   H   H   D
-facilities@other            Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D
-service_desk_manager        Y   Y   Y   Y   Y   Y   Y   Y   D   D   Y   Y   Y   Y   D   Y   Y   Y   H   H   D
-change_manager              Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D
-incident_manager            Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   D   Y   Y   Y   Y   Y   Y
-incident_manager(reporter)  Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   S   Y   Y   Y   Y   Y   Y   Y
-auditor                     D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   Y
-admin                       Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   Y
+                           cre log cat pri asg rea dia esc eng vrs res com cl3 cl1 cnf reo maj rd  rds acs aud cmt
+end_user                    Y   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   D   H
+reporter                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   Y   Y   D   D   Y
+service_desk                Y   Y   Y   Y   Y   D   Y   Y   D   D   Y   Y   Y   D   D   Y   D   Y   H   H   D   Y
+l1@team                     Y   D   D   D   D   D   Y   Y   D   D   Y   D   D   D   D   D   D   Y   H   H   D   Y
+l1@other                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D   D
+l2@team                     Y   D   D   D   D   D   Y   Y   Y   Y   Y   D   D   D   D   D   D   Y   H   H   D   Y
+l2@other                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D   D
+l3@team                     Y   D   D   D   D   D   Y   Y   Y   Y   Y   D   D   D   D   D   D   Y   Y   Y   D   Y
+l3@other                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   D   D
+devops@team                 Y   D   D   D   D   D   Y   Y   Y   Y   Y   D   D   D   D   D   D   Y   H   H   D   Y
+devops@other                Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D   D
+facilities@team             Y   D   D   D   D   D   Y   Y   D   D   Y   D   D   D   D   D   D   Y   H   H   D   Y
+facilities@other            Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D   D
+service_desk_manager        Y   Y   Y   Y   Y   Y   Y   Y   D   D   Y   Y   Y   Y   D   Y   Y   Y   H   H   D   Y
+change_manager              Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D   D
+incident_manager            Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   D   Y   Y   Y   Y   Y   Y   Y
+incident_manager(reporter)  Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   S   Y   Y   Y   Y   Y   Y   Y   Y
+auditor                     D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   Y   D
+admin                       Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   Y   D
 """
 
 CODE_DIFFERS: dict[tuple[str, str], str] = {}
@@ -355,6 +356,10 @@ OPERATIONS: dict[str, Operation] = {
         ),
     ),
     "read_audit": Operation(_in_progress, _get("/api/v1/audit/?ref={ref}"), read=True),
+    "comment": Operation(
+        _in_progress,
+        lambda w, i: services.incident_comment(incident=i.reference, actor=w.actor, message="Any news?"),
+    ),
 }
 assert set(OPERATIONS) == set(COLUMNS.values())
 

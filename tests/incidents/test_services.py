@@ -1609,6 +1609,8 @@ OPS = [
        "resolved can be confirmed as restored", "confirm restoration of", by_reporter=True),
     Op("reopen", lambda p, **kw: S.incident_reopen(reason="Broken again.", **kw), "resolved", "closed",
        "resolved can be reopened", "reopen"),
+    Op("comment", lambda p, **kw: S.incident_comment(message="Any news?", **kw), "open", "closed",
+       "open, in_progress, escalated, pending_vendor or resolved can be commented on", "comment on"),
     Op("set_major_roles",
        lambda p, **kw: S.incident_set_major_roles(incident_commander=p.im.username, **kw), "open", "closed",
        "open, in_progress, escalated, pending_vendor or resolved can be given major-incident roles",
@@ -1758,3 +1760,36 @@ def test_escalate_refuses_to_hand_a_security_incident_to_a_team_that_cannot_see_
         services.incident_escalate(incident=inc.reference, actor=people.im, target="devops", reason="x")
     services.incident_escalate(incident=inc.reference, actor=people.im, target="incident_manager", reason="x")
     assert reload(inc).assigned_team.code == "incident_manager"
+
+
+# ---- comments (SPEC.md: end users comment) ------------------------------------------------
+
+
+def test_the_reporter_comments_to_the_team_working_the_incident(people, make):
+    inc = make("in_progress", team="L1")
+    with one_event() as audit:
+        _, comment = services.incident_comment(
+            incident=inc.reference, actor=people.reporter, message=" Still down. "
+        )
+    assert (comment.kind, comment.recipients, comment.recipient_detail) == ("comment", ["IT_staff"], "L1")
+    assert (comment.message, comment.sender) == ("Still down.", people.reporter)
+    assert_event(audit.event, action="notify", ref=inc.reference, actor=people.reporter,
+                 changes={"comment": [None, comment.reference]}, before=inc)  # fmt: skip
+
+
+def test_staff_comment_goes_to_the_reporter(people, make):
+    inc = make("in_progress", team="L1")
+    _, comment = services.incident_comment(incident=inc.reference, actor=people.l1, message="Try now.")
+    assert (comment.recipients, comment.recipient_detail) == (["reporter"], people.reporter.username)
+
+
+def test_comment_refuses_an_empty_message(people, make):
+    inc = make("open")
+    with refused(ErrorCode.VALIDATION_ERROR, "A comment needs a message.", incident=inc):
+        services.incident_comment(incident=inc.reference, actor=people.reporter, message="  ")
+
+
+def test_comment_refuses_an_end_user_who_did_not_report_it(people, make):
+    inc = make("open")
+    with refused(ErrorCode.NOT_FOUND, f"Incident {inc.reference} was not found.", incident=inc):
+        services.incident_comment(incident=inc.reference, actor=people.other_user, message="Me too")

@@ -152,6 +152,7 @@ def test_every_operation_works_as_a_plain_post(people):
         ),
         (manager, "resolve", {"resolution_summary": "Patched.", "service_restored": "on"}, "resolved"),
         (reporter, "reopen", {"reason": "Dropped again at 17:00."}, "in_progress"),
+        (reporter, "comment", {"message": "It drops every hour now."}, "in_progress"),
         (manager, "resolve", {"resolution_summary": "Patched twice.", "service_restored": "on"}, "resolved"),
         (reporter, "confirm", {"note": "Stable since."}, "closed"),
     ]
