@@ -83,8 +83,3 @@ def audit_record(
         timestamp=timezone.now(),
     )
     return append_event(event)
-
-
-def field_delta(before: dict, after: dict) -> dict:
-    """``{field: [old, new]}`` for the fields whose value changed."""
-    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}

@@ -229,6 +229,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "incidents.choices.Level",
+        "EscalationTargetEnum": "incidents.choices.EscalationTarget",
+        "AssignmentTeamEnum": "incidents.choices.AssignmentTeam",
+        "TeamCodeEnum": "accounts.models.TeamCode",
+    },
 }
 
 # --- Audit trail ----------------------------------------------------------------------

@@ -79,11 +79,8 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-TWENTY_FOUR_SEVEN = None  # a clock of None means 24×7
-
-
 def add_minutes(start: datetime, minutes: float, clock: BusinessHours | None) -> datetime:
-    """The moment ``minutes`` of clock time after ``start``."""
+    """The moment ``minutes`` of clock time after ``start`` (a clock of None is 24×7)."""
     if minutes < 0:
         raise ValueError("minutes must not be negative")
     if clock is None:

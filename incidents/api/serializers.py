@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from rest_framework import serializers
@@ -67,7 +67,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     def get_matrix_priority(self, obj) -> str:
         return priority_for(obj.impact, obj.urgency)
 
-    def get_grace_period_ends_at(self, obj):
+    def get_grace_period_ends_at(self, obj) -> datetime | None:
         if obj.resolved_at is None or obj.status != "resolved":
             return None
         return serializers.DateTimeField().to_representation(
