@@ -57,5 +57,5 @@ class IncidentFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         if value.upper().startswith("INC-"):
-            return queryset.filter(reference__iexact=value)
+            return queryset.filter(reference=value.upper())  # exact: the unique index answers
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
