@@ -27,31 +27,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import ensure_database  # noqa: E402 - needs ROOT on sys.path
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ims_bench_desk"
 BATCH = 5000
-
-
-def ensure_database(url: str, recreate: bool) -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(url)
-    admin = psycopg.connect(
-        dbname="postgres",
-        user=cfg["USER"] or None,
-        password=cfg["PASSWORD"] or None,
-        host=cfg["HOST"] or None,
-        port=cfg["PORT"] or None,
-        autocommit=True,
-    )
-    with admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone()
-        if exists and recreate:
-            admin.execute(f'DROP DATABASE "{cfg["NAME"]}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-            print(f"created database {cfg['NAME']}")
 
 
 def setup_django(url: str) -> None:
@@ -374,7 +354,7 @@ def main() -> int:
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("this benchmark runs on PostgreSQL")
-    ensure_database(args.database_url, args.reload)
+    ensure_database(args.database_url, recreate=args.reload)
     setup_django(args.database_url)
     load(args.incidents)
     run(args.requests)

@@ -52,6 +52,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import ensure_database  # noqa: E402 - needs ROOT on sys.path
+
 BATCH = 5000
 POOL = 2000  # incidents / heartbeats the transition scenarios cycle through
 HOST = "127.0.0.1"
@@ -79,30 +81,6 @@ def configure_environment(url: str) -> dict:
     }
     os.environ.update(env)
     return dict(os.environ)
-
-
-def ensure_database(url: str, fresh: bool) -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(url)
-    if cfg["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit("--database-url must be a PostgreSQL URL (postgres://…)")
-    with psycopg.connect(
-        dbname="postgres",
-        user=cfg["USER"] or None,
-        password=cfg["PASSWORD"] or None,
-        host=cfg["HOST"] or None,
-        port=cfg["PORT"] or None,
-        autocommit=True,
-    ) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone()
-        if exists and fresh:
-            admin.execute(f'DROP DATABASE "{cfg["NAME"]}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-            print(f"created database {cfg['NAME']}")
 
 
 def setup_django() -> None:
@@ -513,7 +491,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = configure_environment(args.database_url)
-    ensure_database(args.database_url, args.fresh)
+    ensure_database(args.database_url, recreate=args.fresh)
     setup_django()
     load(args.incidents)
     username, token = bench_actor()
