@@ -4,9 +4,6 @@ The API's ``allowed_actions`` and the browser's buttons both come from here, so 
 about a rule is decided twice (the services still check everything when called).
 """
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -28,8 +25,7 @@ def allowed_actions(user, incident) -> list[str]:
             continue
         if operation == "set_major_roles" and not incident.is_major:
             continue
-        if operation == "reopen" and incident.resolved_at is not None:
-            if timezone.now() > incident.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS):
-                continue
+        if operation == "reopen" and timezone.now() > incident.grace_period_ends_at:
+            continue
         actions.append(operation)
     return actions

@@ -5,6 +5,8 @@ below, which set the fields that belong to each move and do no I/O. Who may call
 the audit event, are the business of incidents.services.
 """
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -148,6 +150,13 @@ class Incident(FSMModelMixin, ReferencedModel):
     @property
     def is_security(self) -> bool:
         return self.category == Category.SECURITY
+
+    @property
+    def grace_period_ends_at(self) -> datetime | None:
+        """Until when a resolved incident may be reopened (and a P3/P4 awaits confirmation)."""
+        if self.status != S.RESOLVED or self.resolved_at is None:
+            return None
+        return self.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
 
     # ---- transitions (no I/O; services authorize, save and audit) ------------------------
     @transition(field=status, source=[S.OPEN, S.IN_PROGRESS, S.ESCALATED], target=S.IN_PROGRESS)

@@ -9,7 +9,6 @@ rows with something due through one index.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from incidents.choices import ACTIVE_STATUSES, HIGH_PRIORITIES, Status
@@ -98,10 +97,7 @@ def refresh_deadlines(incident) -> None:
     else:
         incident.next_update_due_at = None
     incident.pir_due_at = incident.resolved_at + PIR_WINDOW if high and incident.resolved_at else None
-    if incident.status == Status.RESOLVED and not high:
-        incident.grace_close_at = incident.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
-    else:
-        incident.grace_close_at = None
+    incident.grace_close_at = None if high else incident.grace_period_ends_at
     due = [c.due_at for c in pending_checks(incident)]
     incident.sla_next_check_at = min(due) if due else None
 

@@ -5,9 +5,7 @@ API does; a DomainError is shown beside the form it came from.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,7 +21,7 @@ from core.errors import DomainError, ErrorCode
 from core.roles import STAFF_ROLES, user_roles
 from incidents import forms, services
 from incidents.actions import allowed_actions
-from incidents.choices import ACTIVE_STATUSES, PRIORITY_MATRIX, Status
+from incidents.choices import ACTIVE_STATUSES, PRIORITY_MATRIX
 from incidents.filtersets import IncidentFilterSet
 from incidents.selectors import (
     incident_detail_queryset,
@@ -166,9 +164,6 @@ def _detail_context(request, incident, *, error=None, error_op=None, bound=None)
         action = ACTIONS[op]
         form = bound if op == error_op and bound is not None else action.form(initial=_initial(incident, op))
         panels.append({"op": op, "action": action, "form": form, "open": op == error_op})
-    grace_ends = None
-    if incident.status == Status.RESOLVED and incident.resolved_at:
-        grace_ends = incident.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
     return {
         "incident": incident,
         "sla": sla_state(incident),
@@ -176,7 +171,7 @@ def _detail_context(request, incident, *, error=None, error_op=None, bound=None)
         "panels": panels,
         "error": error,
         "error_op": error_op,
-        "grace_ends": grace_ends,
+        "grace_ends": incident.grace_period_ends_at,
         "matrix_priority": PRIORITY_MATRIX.get((incident.impact, incident.urgency)),
         "is_staff_user": is_staff_user(request.user),
     }
@@ -282,13 +277,8 @@ def my_incidents(request):
     for c in Communication.objects.filter(subject_ref__in=refs).order_by("created_at"):
         if addressed & set(c.recipients):
             notes.setdefault(c.subject_ref, []).append(c)
-    grace = timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
     items = [
-        {
-            "incident": i,
-            "messages": notes.get(i.reference, []),
-            "grace_ends": i.resolved_at + grace if i.status == Status.RESOLVED and i.resolved_at else None,
-        }
+        {"incident": i, "messages": notes.get(i.reference, []), "grace_ends": i.grace_period_ends_at}
         for i in page.object_list
     ]
     return render(request, "incidents/my_incidents.html", {"page": page, "items": items})

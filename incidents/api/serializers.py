@@ -1,6 +1,5 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from rest_framework import serializers
 
 from communications.models import Channel, Communication
@@ -68,11 +67,8 @@ class IncidentSerializer(serializers.ModelSerializer):
         return priority_for(obj.impact, obj.urgency)
 
     def get_grace_period_ends_at(self, obj) -> datetime | None:
-        if obj.resolved_at is None or obj.status != "resolved":
-            return None
-        return serializers.DateTimeField().to_representation(
-            obj.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
-        )
+        ends = obj.grace_period_ends_at
+        return _datetime.to_representation(ends) if ends else None
 
 
 class IncidentListSerializer(IncidentSerializer):

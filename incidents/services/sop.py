@@ -816,7 +816,7 @@ def incident_reopen(
     """Reopen a resolved incident within the grace period (reporter or service desk)."""
     reason = _required(reason, "reason", "Reopening needs a reason.")
     with _operation(incident, actor, "reopen", expected_version) as inc:
-        grace_ends = inc.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
+        grace_ends = inc.grace_period_ends_at
         if timezone.now() > grace_ends:
             raise DomainError(
                 ErrorCode.PRECONDITION_FAILED,
