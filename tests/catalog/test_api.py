@@ -335,3 +335,32 @@ def test_list_query_count_does_not_grow_with_services(api, admin):
         )
     with_twenty = list_queries(20)
     assert with_twenty == with_one, f"{with_one} queries for 1 service, {with_twenty} for 20"
+
+
+def test_unknown_vendor_is_not_found_by_reference(api, admin):
+    assert_error(
+        api(admin).get(f"{VENDORS}VND-999999/"), 404, "not_found", message="Vendor VND-999999 was not found."
+    )
+
+
+def test_vendor_update_writes_the_delta_and_refuses_other_roles(make_user, admin):
+    from catalog.services import vendor_create, vendor_update
+    from core.errors import DomainError
+
+    vendor = vendor_create(actor=admin, name="Contoso")
+    with pytest.raises(DomainError) as refused:
+        vendor_update(actor=make_user("service_desk"), vendor=vendor, name="Contoso Ltd")
+    assert (refused.value.code, refused.value.message) == (
+        "permission_denied",
+        "Only an admin or an incident manager may change vendors.",
+    )
+    with pytest.raises(DomainError) as refused:
+        vendor_update(actor=admin, vendor=vendor, name="  ")
+    assert (refused.value.code, refused.value.message) == ("validation_error", "A vendor needs a name.")
+    vendor.refresh_from_db()
+    assert vendor.name == "Contoso"
+    assert AuditEvent.objects.filter(ref_id=vendor.reference, domain_action="update").count() == 0
+
+    vendor_update(actor=admin, vendor=vendor, name="Contoso Ltd")
+    event = AuditEvent.objects.get(ref_id=vendor.reference, domain_action="update")
+    assert event.changes == {"name": ["Contoso", "Contoso Ltd"]}

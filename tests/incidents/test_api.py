@@ -840,3 +840,12 @@ def test_the_reporter_comments_through_the_api(api, people, make):
         400,
         "validation_error",
     )
+
+
+def test_unknown_vendor_engagement_is_not_found_by_reference(api, people):
+    assert_error(
+        api(people.im).get("/api/v1/vendor-engagements/VEN-999999/"),
+        404,
+        "not_found",
+        message="Vendor engagement VEN-999999 was not found.",
+    )
