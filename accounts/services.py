@@ -1,7 +1,10 @@
 """Writers for users, roles and tokens."""
 
+from datetime import date, datetime
+
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from accounts.models import ApiToken, Team, User
 from audit.services import audit_record
@@ -62,16 +65,62 @@ def user_provision(
     return user, created
 
 
-def token_issue(*, user: User, name: str = "default", actor=None) -> tuple[ApiToken, str]:
+def token_issue(*, user: User, name: str = "default", actor=None, expires_at=None) -> tuple[ApiToken, str]:
     """Issue an API token for ``user``; returns the token row and its key, shown once."""
     with transaction.atomic():
-        token, key = ApiToken.issue(user=user, name=name)
+        token, key = ApiToken.issue(user=user, name=name, expires_at=expires_at)
+        changes = {"token": [None, f"{token.prefix}… ({name})"]}
+        if expires_at is not None:
+            changes["expires_at"] = [None, expires_at.isoformat()]
         audit_record(
-            action="create",
-            obj=token,
-            ref=user.username,
-            ref_type="api_token",
-            actor=actor,
-            changes={"token": [None, f"{token.prefix}… ({name})"]},
+            action="create", obj=token, ref=user.username, ref_type="api_token", actor=actor, changes=changes
         )
     return token, key
+
+
+def token_revoke(*, token: ApiToken, actor) -> bool:
+    """Revoke a token now; False if it already was (nothing written then)."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        if token.revoked_at is not None:
+            return False
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            action="update",
+            obj=token,
+            ref=token.user.username,
+            ref_type="api_token",
+            actor=actor,
+            changes={"revoked_at": [None, token.revoked_at.isoformat()], "token": [None, str(token)]},
+        )
+    return True
+
+
+# Form fields whose values never reach the trail: only the fact that they changed.
+_SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password", "set_usable_password"})
+
+
+def _delta_value(value):
+    if isinstance(value, (models.QuerySet, list, tuple, set)):
+        return sorted(str(v) for v in value)
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def form_changes(form, *, renames: dict[str, str] | None = None) -> dict:
+    """The minimal delta ``{field: [old, new]}`` of a submitted admin form, for the trail.
+
+    Secrets (passwords) are recorded as changed, never with their values.
+    """
+    changes = {}
+    for name in form.changed_data:
+        if name in _SECRET_FIELDS:
+            changes["password"] = ["(hidden)", "(changed)"]
+            continue
+        key = (renames or {}).get(name, name)
+        changes[key] = [_delta_value(form.initial.get(name)), _delta_value(form.cleaned_data.get(name))]
+    return changes

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 
 from catalog import services
 from catalog.models import BusinessCalendar, CalendarClosure, Service, Vendor, VendorContact
@@ -79,6 +80,8 @@ class VendorAdmin(CatalogEditorMixin, admin.ModelAdmin):
     search_fields = ["reference", "name"]
     readonly_fields = ["reference", "created_at", "updated_at"]
     inlines = [VendorContactInline]
+    # a vendor's site typed without a scheme is an https one
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

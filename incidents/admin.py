@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from core.errors import DomainError
 from incidents import services
 from incidents.models import Incident, VendorEngagement
+from incidents.selectors import incidents_visible_to
 
 
 @admin.register(Incident)
@@ -18,6 +19,10 @@ class IncidentAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     actions = ["escalate_to_incident_manager"]
 
+    def get_queryset(self, request):
+        # the same visibility as the API and the desk (security incidents included)
+        return super().get_queryset(request) & incidents_visible_to(request.user)
+
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Incident._meta.fields]
 
@@ -29,6 +34,13 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        incident = self.get_object(request, object_id)
+        if incident is not None and response.status_code == 200:
+            services.incident_record_read(incident=incident, actor=request.user)
+        return response
 
     @admin.action(description="Escalate to the incident manager")
     def escalate_to_incident_manager(self, request, queryset):
@@ -53,8 +65,18 @@ class VendorEngagementAdmin(admin.ModelAdmin):
     list_display = ["reference", "incident", "vendor", "contact_method", "engaged_at", "responded_at"]
     list_select_related = ["incident", "vendor"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(incident__in=incidents_visible_to(request.user))
+
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in VendorEngagement._meta.fields]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        engagement = self.get_object(request, object_id)
+        if engagement is not None and response.status_code == 200:
+            services.incident_record_read(incident=engagement.incident, actor=request.user)
+        return response
 
     def has_add_permission(self, request):
         return False

@@ -217,3 +217,8 @@ class VendorEngagementViewSet(
             .select_related("incident", "vendor", "engaged_by")
             .order_by("-engaged_at")
         )
+
+    def retrieve(self, request, *args, **kwargs):
+        engagement = self.get_object()
+        services.incident_record_read(incident=engagement.incident, actor=request.user)
+        return Response(self.get_serializer(engagement).data)

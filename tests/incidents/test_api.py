@@ -792,9 +792,16 @@ def test_vendor_engagements_list_only_visible_ones(api, people, make):
 
     hidden = VendorEngagement.objects.get(incident=secret)
     assert_error(api(people.analyst).get(f"{ENGAGEMENTS}{hidden.reference}/"), 404, "not_found")
+    reads = AuditEvent.objects.filter(ref_id=secret.reference, domain_action="read")
+    assert reads.count() == 0
     shown = api(people.l3).get(f"{ENGAGEMENTS}{hidden.reference}/")
     assert shown.status_code == 200
     assert (shown.json()["id"], shown.json()["vendor"]) == (hidden.reference, people.vendor.reference)
+    # reading a security incident's engagement is a read of the incident: audited
+    assert list(reads.values_list("actor_label", flat=True)) == [people.l3.username]
+    ordinary = VendorEngagement.objects.get(incident=mine)
+    assert api(people.l3).get(f"{ENGAGEMENTS}{ordinary.reference}/").status_code == 200
+    assert not AuditEvent.objects.filter(ref_id=mine.reference, domain_action="read").exists()
 
 
 def test_categorizing_as_security_hides_it_from_the_analyst_but_succeeds(api, people, make):
