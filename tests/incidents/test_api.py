@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from catalog.models import Service, Vendor
 from communications.models import Communication
 from incidents import services
+from incidents.filtersets import IncidentFilterSet
 from incidents.models import Incident, VendorEngagement
 from tests.helpers import assert_error
 from tests.incidents.factories import incident_in, reload
@@ -629,6 +630,19 @@ def test_list_filters(api, people, dataset, name, query, expected):
     wanted = [getattr(dataset, key).reference for key in expected]
     assert sorted(ids) == sorted(wanted)
     assert data["count"] == len(wanted)
+
+
+@pytest.mark.postgres
+def test_text_search_is_answered_by_the_trigram_indexes(people):
+    """The ``q`` filter's SQL matches the expressions of the trigram indexes (migration
+    incidents 0003), so PostgreSQL can answer it without reading every incident."""
+    search = IncidentFilterSet({"q": "printer jam"}, queryset=Incident.objects.all()).qs
+    sql, params = search.order_by().query.sql_with_params()  # as the paginator counts it
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "inc_title_trgm" in plan and "inc_description_trgm" in plan, plan
 
 
 def test_list_is_newest_first_and_paginated(api, people, dataset):
