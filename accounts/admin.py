@@ -4,15 +4,27 @@ deleted: users are deactivated and tokens revoked, so the trail's actors stay re
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts.models import ApiToken, Team, User
-from accounts.services import form_changes, token_issue, token_revoke
+from accounts.services import token_issue, token_revoke
 from audit.services import audit_record
+from core.admin import AuditedAdminMixin, RoleGatedAdmin, form_changes
+from core.roles import Role
+
+# accounts are configured by administrators and read by auditors
+ACCOUNT_READERS = (Role.AUDITOR,)
+
+
+# Roles are groups fixed by policy (a data migration); they are granted on the user's page.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RoleGatedAdmin, DjangoUserAdmin):
+    view_roles = ACCOUNT_READERS
     list_display = ["username", "email", "first_name", "last_name", "is_active", "roles"]
     list_filter = ["groups", "teams", "is_active"]
 
@@ -23,8 +35,11 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: incidents and the audit trail refer to users
+    def get_readonly_fields(self, request, obj=None):
+        # Django's own superuser flag and per-user permissions are a superuser's to give
+        if request.user.is_superuser:
+            return ()
+        return ("is_superuser", "user_permissions")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -61,7 +76,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdminMixin, RoleGatedAdmin, admin.ModelAdmin):
+    view_roles = ACCOUNT_READERS
+    audit_ref_type = "team"
     list_display = ["code", "name", "email"]
     filter_horizontal = ["members"]
     readonly_fields = ["code"]
@@ -69,25 +86,9 @@ class TeamAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # the team codes are fixed by policy (SPEC.md)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        changes = form_changes(form)
-        if changes:
-            audit_record(
-                action="update",
-                obj=form.instance,
-                ref=form.instance.code,
-                ref_type="team",
-                actor=request.user,
-                changes=changes,
-            )
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
     """Tokens are issued here: the key is shown once, in the confirmation message. They are
     revoked, never deleted."""
 
@@ -96,6 +97,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "name", "prefix"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
     fields = ["user", "name", "expires_at", "revoked_at", "prefix", "created_at", "last_used_at"]
+    view_roles = ACCOUNT_READERS
     autocomplete_fields = ["user"]
     actions = ["revoke"]
 
@@ -103,9 +105,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if obj is not None:
             return [*self.readonly_fields, "user", "name"]
         return [*self.readonly_fields, "revoked_at"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoke instead
 
     def save_model(self, request, obj, form, change):
         if change:

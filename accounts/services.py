@@ -1,9 +1,7 @@
 """Writers for users, roles and tokens."""
 
-from datetime import date, datetime
-
 from django.contrib.auth.models import Group
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Team, User
@@ -95,32 +93,3 @@ def token_revoke(*, token: ApiToken, actor) -> bool:
             changes={"revoked_at": [None, token.revoked_at.isoformat()], "token": [None, str(token)]},
         )
     return True
-
-
-# Form fields whose values never reach the trail: only the fact that they changed.
-_SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password", "set_usable_password"})
-
-
-def _delta_value(value):
-    if isinstance(value, (models.QuerySet, list, tuple, set)):
-        return sorted(str(v) for v in value)
-    if isinstance(value, models.Model):
-        return str(value)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
-
-
-def form_changes(form, *, renames: dict[str, str] | None = None) -> dict:
-    """The minimal delta ``{field: [old, new]}`` of a submitted admin form, for the trail.
-
-    Secrets (passwords) are recorded as changed, never with their values.
-    """
-    changes = {}
-    for name in form.changed_data:
-        if name in _SECRET_FIELDS:
-            changes["password"] = ["(hidden)", "(changed)"]
-            continue
-        key = (renames or {}).get(name, name)
-        changes[key] = [_delta_value(form.initial.get(name)), _delta_value(form.cleaned_data.get(name))]
-    return changes

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from audit.models import AuditEvent
+from core.admin import RoleGatedAdmin
 
 # auditlog registers its own admin for the swapped model; ours is stricter.
 if admin.site.is_registered(AuditEvent):
@@ -8,7 +9,7 @@ if admin.site.is_registered(AuditEvent):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(RoleGatedAdmin, admin.ModelAdmin):
     """Read-only: the trail is append-only, in the admin as in the database."""
 
     list_display = ["seq", "timestamp", "domain_action", "ref_id", "actor_label"]
@@ -16,12 +17,4 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["ref_id", "actor_label"]
     ordering = ["-seq"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    edit_roles = ()  # nobody: written by the services, refused by the database otherwise

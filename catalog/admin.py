@@ -3,24 +3,15 @@ from django.db import models
 
 from catalog import services
 from catalog.models import BusinessCalendar, CalendarClosure, Service, Vendor, VendorContact
+from core.admin import AuditedAdminMixin, RoleGatedAdmin, RoleGatedInline
 from core.errors import DomainError
-from core.roles import has_any_role
 
 
-class CatalogEditorMixin:
-    """Admin pages of the catalog write through catalog.services (audited, authorized)."""
+class CatalogEditorMixin(RoleGatedAdmin):
+    """Admin pages of the catalog write through catalog.services (audited, authorized);
+    rows are deactivated, never deleted: incidents refer to them."""
 
-    def has_add_permission(self, request, obj=None):
-        return has_any_role(request.user, *services.CATALOG_EDITORS)
-
-    def has_change_permission(self, request, obj=None):
-        return has_any_role(request.user, *services.CATALOG_EDITORS)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: incidents refer to these rows
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+    edit_roles = tuple(services.CATALOG_EDITORS)
 
 
 @admin.register(Service)
@@ -69,19 +60,21 @@ class ServiceAdmin(CatalogEditorMixin, admin.ModelAdmin):
         pass  # dependencies were written by the service
 
 
-class VendorContactInline(admin.TabularInline):
+class VendorContactInline(RoleGatedInline, admin.TabularInline):
     model = VendorContact
     extra = 1
+    edit_roles = tuple(services.CATALOG_EDITORS)
 
 
 @admin.register(Vendor)
-class VendorAdmin(CatalogEditorMixin, admin.ModelAdmin):
+class VendorAdmin(AuditedAdminMixin, CatalogEditorMixin, admin.ModelAdmin):
     list_display = ["reference", "name", "website", "is_active"]
     search_fields = ["reference", "name"]
     readonly_fields = ["reference", "created_at", "updated_at"]
     inlines = [VendorContactInline]
     # a vendor's site typed without a scheme is an https one
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    audit_main_form = False  # vendor_create / vendor_update audit the vendor; here, its contacts
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -95,12 +88,17 @@ class VendorAdmin(CatalogEditorMixin, admin.ModelAdmin):
         obj.pk, obj.reference = saved.pk, saved.reference
 
 
-class CalendarClosureInline(admin.TabularInline):
+class CalendarClosureInline(RoleGatedInline, admin.TabularInline):
     model = CalendarClosure
     extra = 1
+    edit_roles = tuple(services.CATALOG_EDITORS)
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(CatalogEditorMixin, admin.ModelAdmin):
+class BusinessCalendarAdmin(AuditedAdminMixin, CatalogEditorMixin, admin.ModelAdmin):
+    """Calendars change SLA deadlines of new incidents: every edit, closures included, is
+    audited (AuditedAdminMixin)."""
+
     inlines = [CalendarClosureInline]
+    audit_ref_type = "calendar"
     list_display = ["name", "time_zone", "working_days", "day_start", "day_end", "holiday_country"]

@@ -1,5 +1,8 @@
 from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -34,6 +37,49 @@ class BusinessCalendar(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """A calendar the SLA engine can measure on: a known zone, real weekdays, a day that
+        ends after it starts, and a holiday region the ``holidays`` package knows."""
+        errors = {}
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            errors["time_zone"] = (
+                f"Unknown time zone {self.time_zone!r}; use an IANA name such as Europe/London."
+            )
+        days = self.working_days
+        if (
+            not isinstance(days, list)
+            or not days
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
+            or len(set(days)) != len(days)
+        ):
+            errors["working_days"] = (
+                "List the working ISO weekdays once each, 1 (Monday) to 7 (Sunday), e.g. [1, 2, 3, 4, 5]."
+            )
+        if self.day_start and self.day_end and self.day_end <= self.day_start and self.day_end != time(0, 0):
+            errors["day_end"] = "The working day must end after it starts (00:00 means midnight at the end)."
+        if self.holiday_subdivision and not self.holiday_country:
+            errors["holiday_subdivision"] = "A region needs its country in holiday_country."
+        elif self.holiday_country:
+            try:
+                holidays.country_holidays(self.holiday_country)
+            except NotImplementedError:
+                errors["holiday_country"] = (
+                    f"No public holidays are known for {self.holiday_country!r}; "
+                    "use an ISO country code such as GB."
+                )
+            else:
+                try:
+                    holidays.country_holidays(self.holiday_country, subdiv=self.holiday_subdivision or None)
+                except NotImplementedError:
+                    errors["holiday_subdivision"] = (
+                        f"{self.holiday_country} has no region {self.holiday_subdivision!r} "
+                        "in the holidays package."
+                    )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Service(ReferencedModel):

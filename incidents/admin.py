@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from core.admin import RoleGatedAdmin
 from core.errors import DomainError
 from incidents import services
 from incidents.models import Incident, VendorEngagement
@@ -7,7 +8,7 @@ from incidents.selectors import incidents_visible_to
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(RoleGatedAdmin, admin.ModelAdmin):
     """Incidents are read-only here: status and every governed field change only through
     the SOP services (the API and the desk); the admin offers the escalation action."""
 
@@ -18,6 +19,7 @@ class IncidentAdmin(admin.ModelAdmin):
     list_select_related = ["assigned_team", "assignee"]
     ordering = ["-created_at"]
     actions = ["escalate_to_incident_manager"]
+    edit_roles = ()  # read-only: every change is an SOP service
 
     def get_queryset(self, request):
         # the same visibility as the API and the desk (security incidents included)
@@ -25,15 +27,6 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Incident._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -61,9 +54,10 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(VendorEngagement)
-class VendorEngagementAdmin(admin.ModelAdmin):
+class VendorEngagementAdmin(RoleGatedAdmin, admin.ModelAdmin):
     list_display = ["reference", "incident", "vendor", "contact_method", "engaged_at", "responded_at"]
     list_select_related = ["incident", "vendor"]
+    edit_roles = ()
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(incident__in=incidents_visible_to(request.user))
@@ -77,9 +71,3 @@ class VendorEngagementAdmin(admin.ModelAdmin):
         if engagement is not None and response.status_code == 200:
             services.incident_record_read(incident=engagement.incident, actor=request.user)
         return response
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.forms import BaseInlineFormSet
 
-from core.roles import has_any_role
+from core.admin import RoleGatedAdmin, RoleGatedInline
 from sla.models import SlaEvent, SlaPolicy, SlaTarget
 from sla.services import POLICY_EDITORS, sla_policy_current, sla_policy_publish
 
@@ -11,21 +11,26 @@ class TargetFormSet(BaseInlineFormSet):
         return []  # targets are written by sla_policy_publish (see SlaPolicyAdmin.save_related)
 
 
-class SlaTargetInline(admin.TabularInline):
+class SlaTargetInline(RoleGatedInline, admin.TabularInline):
     model = SlaTarget
     formset = TargetFormSet
     extra = 0
     can_delete = False
 
+    edit_roles = POLICY_EDITORS
+
     def get_extra(self, request, obj=None, **kwargs):
         return 4 if obj is None else 0
 
     def has_change_permission(self, request, obj=None):
-        return obj is None  # published versions are immutable
+        return obj is None and super().has_change_permission(request, obj)  # published versions are immutable
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(RoleGatedAdmin, admin.ModelAdmin):
     """Publishing a version here goes through sla_policy_publish (validated, audited). The
     add form starts from the current version's targets."""
 
@@ -33,15 +38,10 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     readonly_fields = ["version", "created_by", "created_at"]
     fields = ["version", "note", "created_by", "created_at"]
     inlines = [SlaTargetInline]
-
-    def has_add_permission(self, request):
-        return has_any_role(request.user, *POLICY_EDITORS)
+    edit_roles = POLICY_EDITORS
 
     def has_change_permission(self, request, obj=None):
-        return obj is None and has_any_role(request.user, *POLICY_EDITORS)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return obj is None and super().has_change_permission(request, obj)  # versions are immutable
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -78,16 +78,12 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaEvent)
-class SlaEventAdmin(admin.ModelAdmin):
+class SlaEventAdmin(RoleGatedAdmin, admin.ModelAdmin):
     list_display = ["subject_ref", "kind", "due_at", "occurred_at"]
     list_filter = ["kind"]
     search_fields = ["subject_ref"]
 
+    edit_roles = ()  # written by the SLA engine only
+
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in SlaEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
