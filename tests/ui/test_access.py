@@ -139,3 +139,14 @@ def test_links_lead_to_the_desk_page_not_the_api(world):
     for text in texts:
         assert page in text and "/api/v1/incidents/" not in text
     assert f'href="/incidents/{incident.reference}/#act-confirm"' in texts[1]
+
+
+def test_the_admin_link_shows_for_the_roles_the_admin_answers_to(world, make_user):
+    """Navigation shows what the roles allow: the admin link for admins, incident managers
+    and auditors (whether or not Django's staff flag is set), for nobody else."""
+    people, _, _ = world
+    link = 'href="/admin/"'
+    assert link in client_for(people["manager"]).get("/incidents/").text  # not is_staff
+    assert link in client_for(make_user("auditor")).get("/incidents/").text
+    assert link not in client_for(people["analyst"]).get("/incidents/").text
+    assert link not in client_for(people["reporter"]).get("/my/").text
