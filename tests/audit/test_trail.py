@@ -142,6 +142,21 @@ def test_raw_delete_is_refused_by_the_database(db):
     assert AuditEvent.objects.count() == 2
 
 
+@pytest.mark.postgres
+def test_truncate_is_refused_unless_the_session_allows_it(db):
+    """``manage.py flush`` on a production database must not empty the trail."""
+    record(2)
+    raw("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred foreign-key checks pending before TRUNCATE
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE"), transaction.atomic():
+        raw("SET LOCAL ims.allow_audit_truncate = 'off'")
+        raw("TRUNCATE audit_auditevent")
+    assert AuditEvent.objects.count() == 2
+    with transaction.atomic():  # the escape hatch the test suite's own flush uses
+        raw("SET LOCAL ims.allow_audit_truncate = 'on'")
+        raw("TRUNCATE audit_auditevent")
+    assert AuditEvent.objects.count() == 0
+
+
 def test_orm_update_and_delete_are_refused(db):
     (event,) = record()
     with pytest.raises(DatabaseError), transaction.atomic():
