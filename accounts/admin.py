@@ -35,6 +35,12 @@ class UserAdmin(RoleGatedAdmin, DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def has_change_permission(self, request, obj=None):
+        # an administrator by role may not take over a superuser (password, roles, flags)
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         # Django's own superuser flag and per-user permissions are a superuser's to give
         if request.user.is_superuser:
