@@ -36,16 +36,47 @@ def _lock_chain() -> None:
 def append_event(event: AuditEvent) -> AuditEvent:
     """Chain and insert ``event``. Must run inside the caller's transaction: a failure here
     fails the caller's whole operation (no savepoint to fall back to)."""
+    return append_events([event])[0]
+
+
+def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Chain and insert ``events`` in order, with one lock and one INSERT for all of them."""
+    if not events:
+        return events
     with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        event.seq, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        event.changes = _json_safe(event.changes)
-        event.additional_data = _json_safe(event.additional_data)
-        event.timestamp = event.timestamp or timezone.now()
-        event.hash = event.compute_hash()
-        AuditEvent.objects.bulk_create([event])  # plain INSERT, no signals
-    return event
+        seq, prev_hash = last if last else (0, GENESIS_HASH)
+        for event in events:
+            seq += 1
+            event.seq, event.prev_hash = seq, prev_hash
+            event.changes = _json_safe(event.changes)
+            event.additional_data = _json_safe(event.additional_data)
+            event.timestamp = event.timestamp or timezone.now()
+            event.hash = prev_hash = event.compute_hash()
+        AuditEvent.objects.bulk_create(events)  # plain INSERT, no signals
+    return events
+
+
+def _event(*, action, obj, actor, ref, ref_type, changes, extra) -> AuditEvent:
+    action = AuditAction(action)
+    return AuditEvent(
+        content_type=ContentType.objects.get_for_model(obj.__class__),
+        object_pk=str(obj.pk),
+        object_id=obj.pk if isinstance(obj.pk, int) else None,
+        object_repr=str(obj)[:200],
+        action=_AUDITLOG_ACTION.get(action, AbstractLogEntry.Action.UPDATE),
+        domain_action=action,
+        ref_type=ref_type or obj._meta.model_name,
+        ref_id=ref or getattr(obj, "reference", None) or str(obj.pk),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=actor.get_username() if actor is not None and actor.is_authenticated else SYSTEM_ACTOR,
+        actor_email=(getattr(actor, "email", "") or None) if actor is not None else None,
+        changes=changes,
+        changes_text="",
+        additional_data=extra,
+        timestamp=timezone.now(),
+    )
 
 
 def audit_record(
@@ -64,22 +95,16 @@ def audit_record(
     minimal field delta ``{field: [old, new]}``; never raw payloads. If this write fails the
     caller's transaction fails with it, so nothing is saved unaudited.
     """
-    action = AuditAction(action)
-    event = AuditEvent(
-        content_type=ContentType.objects.get_for_model(obj.__class__),
-        object_pk=str(obj.pk),
-        object_id=obj.pk if isinstance(obj.pk, int) else None,
-        object_repr=str(obj)[:200],
-        action=_AUDITLOG_ACTION.get(action, AbstractLogEntry.Action.UPDATE),
-        domain_action=action,
-        ref_type=ref_type or obj._meta.model_name,
-        ref_id=ref or getattr(obj, "reference", None) or str(obj.pk),
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=actor.get_username() if actor is not None and actor.is_authenticated else SYSTEM_ACTOR,
-        actor_email=(getattr(actor, "email", "") or None) if actor is not None else None,
-        changes=changes,
-        changes_text="",
-        additional_data=extra,
-        timestamp=timezone.now(),
+    return append_event(
+        _event(action=action, obj=obj, actor=actor, ref=ref, ref_type=ref_type, changes=changes, extra=extra)
     )
-    return append_event(event)
+
+
+def audit_record_each(*, action: str, objs: list, actor=None, extra: dict | None = None) -> list[AuditEvent]:
+    """One event per object of ``objs`` (same action and actor), written together."""
+    return append_events(
+        [
+            _event(action=action, obj=obj, actor=actor, ref=None, ref_type=None, changes=None, extra=extra)
+            for obj in objs
+        ]
+    )

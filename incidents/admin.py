@@ -28,6 +28,11 @@ class IncidentAdmin(RoleGatedAdmin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Incident._meta.fields]
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        services.incidents_record_list_read(incidents=changelist.result_list, actor=request.user, via="admin")
+        return changelist
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         incident = self.get_object(request, object_id)
@@ -64,6 +69,15 @@ class VendorEngagementAdmin(RoleGatedAdmin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in VendorEngagement._meta.fields]
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        services.incidents_record_list_read(
+            incidents=[engagement.incident for engagement in changelist.result_list],
+            actor=request.user,
+            via="admin",
+        )
+        return changelist
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

@@ -131,6 +131,7 @@ def workspace(request):
     if not request.GET.get("ordering"):
         rows = rows.order_by("-created_at", "-id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    services.incidents_record_list_read(incidents=page.object_list, actor=request.user)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -261,6 +262,7 @@ def incident_duplicates(request):
     duplicates = []
     if service is not None and len(title) >= 4:
         duplicates = services.incidents_possible_duplicates(actor=request.user, service=service, title=title)
+        services.incidents_record_list_read(incidents=duplicates, actor=request.user, via="duplicates")
     return render(request, "incidents/_duplicates.html", {"duplicates": duplicates})
 
 
@@ -271,6 +273,7 @@ def my_incidents(request):
     """What I reported: status, the messages addressed to me, confirm or reopen in grace."""
     rows = incident_list_queryset(request.user).filter(reporter=request.user).order_by("-created_at", "-id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    services.incidents_record_list_read(incidents=page.object_list, actor=request.user)
     refs = [i.reference for i in page.object_list]
     addressed = {Recipients.END_USERS, Recipients.REPORTER}
     notes: dict[str, list] = {}

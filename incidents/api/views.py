@@ -71,6 +71,11 @@ class IncidentViewSet(
         response["ETag"] = f'"{incident.version}"'
         return response
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.incidents_record_list_read(incidents=page, actor=request.user)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     def retrieve(self, request, *args, **kwargs):
         incident = self.get_object()
         services.incident_record_read(incident=incident, actor=request.user)
@@ -83,6 +88,7 @@ class IncidentViewSet(
         data = s.IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         incident, duplicates = services.incident_create(actor=request.user, **data.validated_data)
+        services.incidents_record_list_read(incidents=duplicates, actor=request.user, via="duplicates")
         return self._detail(
             request,
             incident.reference,
@@ -217,6 +223,15 @@ class VendorEngagementViewSet(
             .select_related("incident", "vendor", "engaged_by")
             .order_by("-engaged_at")
         )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.incidents_record_list_read(
+            incidents=[engagement.incident for engagement in page],
+            actor=request.user,
+            via="vendor-engagements",
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         engagement = self.get_object()

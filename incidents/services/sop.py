@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team
-from audit.services import audit_record
+from audit.models import AuditEvent
+from audit.services import audit_record, audit_record_each
 from catalog.models import Service, Vendor
 from communications.models import Kind, Recipients
 from communications.services import communication_record
@@ -44,6 +45,8 @@ User = get_user_model()
 S = Status
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+# a list shown again within this window (the desk refreshes every 30 s) is not a new read
+LIST_READ_WINDOW = timedelta(minutes=15)
 # the teams that may see security incidents (SPEC.md), so the only ones that can work them
 SECURITY_TEAMS = ("L3", "incident_manager")
 DUPLICATE_SIMILARITY = 0.6
@@ -303,7 +306,7 @@ def incidents_possible_duplicates(*, actor, service: Service, title: str, exclud
             created_at__gte=timezone.now() - DUPLICATE_WINDOW,
         )
         .exclude(pk=exclude_pk)
-        .only("id", "reference", "title", "status", "created_at")
+        .only("id", "reference", "title", "status", "category", "created_at")
         .order_by("-created_at")[:100]
     )
     return [c for c in candidates if _similar(title, c.title)][:10]
@@ -880,6 +883,31 @@ def incident_record_read(*, incident: Incident, actor) -> None:
     if incident.is_security:
         with transaction.atomic():
             audit_record(action="read", obj=incident, actor=actor)
+
+
+def incidents_record_list_read(*, incidents, actor, via: str = "list") -> int:
+    """Security incidents shown in a list (title, status, …) are read too: seed 001 audits
+    every read where access is controlled. One ``read`` event per security incident shown,
+    written together; one this person already read (listed or opened) within
+    LIST_READ_WINDOW is not recorded again, so a list that refreshes itself does not flood
+    the trail. Opening an incident is always recorded (incident_record_read). Returns how
+    many were recorded."""
+    secret = {i.reference: i for i in incidents if i.is_security}
+    if not secret:
+        return 0
+    with transaction.atomic():
+        recent = set(
+            AuditEvent.objects.filter(
+                ref_type="incident",
+                ref_id__in=list(secret),
+                domain_action="read",
+                actor=actor,
+                timestamp__gte=timezone.now() - LIST_READ_WINDOW,
+            ).values_list("ref_id", flat=True)
+        )
+        fresh = [incident for ref, incident in secret.items() if ref not in recent]
+        audit_record_each(action="read", objs=fresh, actor=actor, extra={"via": via})
+    return len(fresh)
 
 
 def incident_edit(

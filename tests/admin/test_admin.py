@@ -234,6 +234,16 @@ def test_incident_admin_is_read_only_and_audits_security_reads(site):
         ).status_code
         == 403
     )
+    # the lists show it too: a read, unless this person read it within the window
+    assert site.get(reverse("admin:incidents_incident_changelist")).status_code == 200
+    assert site.get(reverse("admin:incidents_vendorengagement_changelist")).status_code == 200
+    assert events(ref_id=secret.reference, domain_action="read").count() == 2
+    auditor = make_staff("auditor")
+    site.force_login(auditor)
+    assert site.get(reverse("admin:incidents_vendorengagement_changelist")).status_code == 200
+    assert site.get(reverse("admin:incidents_incident_changelist")).status_code == 200
+    (listed,) = events(ref_id=secret.reference, domain_action="read", actor_label=auditor.username)
+    assert listed.additional_data == {"via": "admin"}
 
 
 # ---- who may use the admin: roles, not Django permissions ---------------------------------

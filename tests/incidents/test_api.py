@@ -12,8 +12,10 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
+from audit.verify import verify_chain
 from catalog.models import Service, Vendor
 from communications.models import Communication
 from incidents import services
@@ -711,6 +713,53 @@ def test_security_incident_read_is_audited_for_those_who_see_it(api, people, mak
     assert secret.reference in [row["id"] for row in client.get(INCIDENTS).json()["results"]]
 
 
+def test_security_incidents_shown_in_a_list_are_reads_once_per_window(api, people, make):
+    secret = make("open", category="security")
+    ordinary = make("open")
+
+    def reads():
+        return list(
+            AuditEvent.objects.filter(domain_action="read")
+            .order_by("seq")
+            .values_list("ref_id", "actor_label", "additional_data")
+        )
+
+    l3 = api(people.l3)
+    shown = l3.get(INCIDENTS).json()["results"]
+    assert {row["id"] for row in shown} == {secret.reference, ordinary.reference}
+    assert reads() == [(secret.reference, people.l3.username, {"via": "list"})]
+    l3.get(INCIDENTS)  # shown again within the window (the desk refreshes itself): no new read
+    assert len(reads()) == 1
+    with time_machine.travel(datetime.now(UTC) + services.LIST_READ_WINDOW + timedelta(minutes=1)):
+        l3.get(INCIDENTS)
+    assert len(reads()) == 2
+    api(people.auditor).get(INCIDENTS)  # another reader: a read of their own
+    assert reads()[-1][:2] == (secret.reference, people.auditor.username)
+    # a list that does not show it reads nothing; the analyst's never shows it
+    api(people.auditor).get(f"{INCIDENTS}?category=software")
+    api(people.analyst).get(INCIDENTS)
+    assert len(reads()) == 3
+    assert not any(ref == ordinary.reference for ref, _, _ in reads())
+    assert verify_chain()[1] is None  # events written together chain like any other
+
+
+def test_list_reads_of_security_incidents_take_constant_queries(people, make):
+    client = APIClient()
+    client.force_authenticate(people.l3)  # no token: its last_used_at stamp would skew the counts
+    client.get(INCIDENTS)  # warm: the user's roles are read once
+    make("open", category="security")
+    with CaptureQueriesContext(connection) as one:
+        client.get(INCIDENTS)
+    for _ in range(9):
+        make("open", category="security")
+    with time_machine.travel(datetime.now(UTC) + services.LIST_READ_WINDOW + timedelta(minutes=1)):
+        with CaptureQueriesContext(connection) as ten:
+            response = client.get(INCIDENTS)
+    assert response.json()["count"] == 10
+    assert AuditEvent.objects.filter(domain_action="read").count() == 1 + 10
+    assert len(ten) == len(one), "\n".join(q["sql"] for q in ten.captured_queries)
+
+
 def test_ordinary_incident_read_is_not_audited(api, people, make):
     inc = make("open")
     events = AuditEvent.objects.count()
@@ -806,13 +855,19 @@ def test_vendor_engagements_list_only_visible_ones(api, people, make):
 
     hidden = VendorEngagement.objects.get(incident=secret)
     assert_error(api(people.analyst).get(f"{ENGAGEMENTS}{hidden.reference}/"), 404, "not_found")
-    reads = AuditEvent.objects.filter(ref_id=secret.reference, domain_action="read")
-    assert reads.count() == 0
+    reads = AuditEvent.objects.filter(ref_id=secret.reference, domain_action="read").order_by("seq")
+    # L3's list showed it: a read of the security incident (the analyst's did not show it)
+    assert list(reads.values_list("actor_label", "additional_data")) == [
+        (people.l3.username, {"via": "vendor-engagements"})
+    ]
     shown = api(people.l3).get(f"{ENGAGEMENTS}{hidden.reference}/")
     assert shown.status_code == 200
     assert (shown.json()["id"], shown.json()["vendor"]) == (hidden.reference, people.vendor.reference)
-    # reading a security incident's engagement is a read of the incident: audited
-    assert list(reads.values_list("actor_label", flat=True)) == [people.l3.username]
+    # reading a security incident's engagement is a read of the incident: audited, every time
+    assert list(reads.values_list("actor_label", "additional_data")) == [
+        (people.l3.username, {"via": "vendor-engagements"}),
+        (people.l3.username, None),
+    ]
     ordinary = VendorEngagement.objects.get(incident=mine)
     assert api(people.l3).get(f"{ENGAGEMENTS}{ordinary.reference}/").status_code == 200
     assert not AuditEvent.objects.filter(ref_id=mine.reference, domain_action="read").exists()

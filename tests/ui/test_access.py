@@ -150,3 +150,30 @@ def test_the_admin_link_shows_for_the_roles_the_admin_answers_to(world, make_use
     assert link in client_for(make_user("auditor")).get("/incidents/").text
     assert link not in client_for(people["analyst"]).get("/incidents/").text
     assert link not in client_for(people["reporter"]).get("/my/").text
+
+
+def test_security_incidents_shown_in_desk_lists_are_audited_reads(world, make_user):
+    """The workspace, my incidents and the duplicate hints show a security incident's title:
+    each is a read (once per LIST_READ_WINDOW for the same person, as the list refreshes)."""
+    people, incident, security = world
+    reads = AuditEvent.objects.filter(ref_id=security.reference, domain_action="read").order_by("seq")
+    manager = client_for(people["manager"])
+    assert security.reference in manager.get("/incidents/?queue=all").text
+    assert list(reads.values_list("actor_label", "additional_data")) == [
+        (people["manager"].username, {"via": "list"})
+    ]
+    manager.get("/incidents/?queue=all", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="incident-list")
+    assert reads.count() == 1  # the 30-second refresh is not a new read
+    assert security.reference in client_for(people["reporter"]).get("/my/").text
+    assert reads.count() == 2 and reads.last().actor_label == people["reporter"].username
+    query = f"?affected_service={security.affected_service.reference}&title=Phishing+mail"
+    l3 = make_user("l3", team="L3")
+    assert security.reference in client_for(l3).get("/incidents/duplicates/" + query).text
+    assert list(reads.values_list("actor_label", "additional_data"))[-1] == (
+        l3.username,
+        {"via": "duplicates"},
+    )
+    # the analyst's lists never show it, and read nothing
+    assert security.reference not in client_for(people["analyst"]).get("/incidents/?queue=all").text
+    assert not reads.filter(actor_label=people["analyst"].username).exists()
+    assert not AuditEvent.objects.filter(ref_id=incident.reference, domain_action="read").exists()
