@@ -108,9 +108,11 @@ class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None:
-            return [*self.readonly_fields, "user", "name"]
-        return [*self.readonly_fields, "revoked_at"]
+        if obj is None:
+            return [*self.readonly_fields, "revoked_at"]
+        if obj.revoked_at is not None:  # a revoked token stays revoked: issue a new one
+            return [*self.readonly_fields, "user", "name", "expires_at", "revoked_at"]
+        return [*self.readonly_fields, "user", "name"]
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -201,6 +201,13 @@ def test_revoking_tokens_is_audited_once_and_they_stop_working(site, make_user):
         assert response.status_code == 302
     (event,) = events(ref_type="api_token", ref_id="bot", domain_action="update")
     assert "revoked_at" in event.changes
+    # and stays revoked: the change form no longer edits it
+    revoked_at = ApiToken.objects.get(pk=token.pk).revoked_at
+    response = site.post(
+        reverse("admin:accounts_apitoken_change", args=[token.pk]), {"revoked_at_0": "", "revoked_at_1": ""}
+    )
+    assert response.status_code == 302
+    assert ApiToken.objects.get(pk=token.pk).revoked_at == revoked_at
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/services/").status_code == 401
