@@ -150,6 +150,11 @@ def test_the_admin_link_shows_for_the_roles_the_admin_answers_to(world, make_use
     assert link in client_for(make_user("auditor")).get("/incidents/").text
     assert link not in client_for(people["analyst"]).get("/incidents/").text
     assert link not in client_for(people["reporter"]).get("/my/").text
+    # the audit link opens the trail's searchable list, which those roles may read
+    auditor = client_for(make_user("auditor"))
+    assert 'href="/admin/audit/auditevent/"' in auditor.get("/incidents/").text
+    assert auditor.get("/admin/audit/auditevent/").status_code == 200
+    assert 'href="/admin/audit/auditevent/"' not in client_for(people["analyst"]).get("/incidents/").text
 
 
 def test_security_incidents_shown_in_desk_lists_are_audited_reads(world, make_user):
