@@ -1,7 +1,6 @@
 """Shared model pieces: timestamps, human references and the heartbeat of the workers."""
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, models, transaction
 
 
 class TimeStampedModel(models.Model):
@@ -27,12 +26,22 @@ class ReferenceCounter(models.Model):
         return f"{self.prefix}: {self.last_value}"
 
 
+def _increment(prefix: str) -> int | None:
+    # one statement: UPDATE … RETURNING (PostgreSQL; SQLite 3.35+)
+    table = ReferenceCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value", [prefix]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def allocate_reference(prefix: str, width: int = 6) -> str:
     with transaction.atomic(savepoint=False):
         for _ in range(2):
-            updated = ReferenceCounter.objects.filter(prefix=prefix).update(last_value=F("last_value") + 1)
-            if updated:
-                value = ReferenceCounter.objects.values_list("last_value", flat=True).get(prefix=prefix)
+            value = _increment(prefix)
+            if value is not None:
                 return f"{prefix}-{value:0{width}d}"
             try:
                 with transaction.atomic():

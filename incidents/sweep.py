@@ -61,11 +61,12 @@ def _sweep_one(incident: Incident, now: datetime, done: Counter) -> None:
             return
         try:
             with transaction.atomic():
-                kind = incident_sla_act(reference=reference, check=due[0], now=now)
+                kind = incident_sla_act(reference=reference, check=due[0], now=now, locked=incident)
         except DomainError as exc:  # a refused automatic action: logged, retried next sweep
             logger.warning("SLA action %s on %s refused: %s", due[0].kind, reference, exc.message)
             return
         if kind is None:
             return
         done[kind] += 1
+        # fresh state for the next check (the row stays locked by this transaction)
         incident = Incident.objects.select_related(*SWEEP_RELATED).get(pk=incident.pk)

@@ -8,7 +8,7 @@ running the sweep twice, or on two workers at once, acts once.
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from communications.models import Kind, Recipients
 from communications.services import communication_record
@@ -41,14 +41,22 @@ def _lock(reference: str) -> Incident | None:
     )
 
 
+def _record_once(reference: str, kind: str, due_at: datetime, now: datetime) -> bool:
+    """Insert the SlaEvent unless it exists (the unique sla_event_once): one statement, no
+    savepoint (INSERT … ON CONFLICT DO NOTHING RETURNING, PostgreSQL and SQLite 3.35+)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SlaEvent._meta.db_table} (subject_ref, kind, due_at, occurred_at, detail) "
+            "VALUES (%s, %s, %s, %s, '') ON CONFLICT (subject_ref, kind, due_at) DO NOTHING RETURNING id",
+            [reference, kind, adapt(due_at), adapt(now)],
+        )
+        return cursor.fetchone() is not None
+
+
 def _mark(incident: Incident, check: Check, now: datetime) -> bool:
     """Record the check as done: its SlaEvent (unique) and its marker. False if already done."""
-    try:
-        with transaction.atomic():
-            SlaEvent.objects.create(
-                subject_ref=incident.reference, kind=check.kind, due_at=check.due_at, occurred_at=now
-            )
-    except IntegrityError:
+    if not _record_once(incident.reference, check.kind, check.due_at, now):
         return False
     if check.kind == "update_missed":
         # one flag covers every cadence missed up to now: after a sweep outage (or a long
@@ -81,10 +89,16 @@ def _target_word(kind: str) -> str:
     return "acknowledge" if kind.startswith("acknowledge") else "resolve"
 
 
-def incident_sla_act(*, reference: str, check: Check, now: datetime) -> str | None:
-    """Perform ``check`` on the incident if it is still owed; return what was done."""
+def incident_sla_act(
+    *, reference: str, check: Check, now: datetime, locked: Incident | None = None
+) -> str | None:
+    """Perform ``check`` on the incident if it is still owed; return what was done.
+
+    ``locked``: the incident as just read under ``SELECT … FOR UPDATE`` in the caller's
+    transaction (the sweep's), with the relations of ``_lock``; else it is locked here.
+    """
     with transaction.atomic(savepoint=False):
-        incident = _lock(reference)
+        incident = locked if locked is not None else _lock(reference)
         if incident is None or check not in pending_checks(incident):
             return None
         if not _mark(incident, check, now):
