@@ -103,6 +103,11 @@ QUEUES = (
 )
 
 
+# the workspace's filters beyond the search box (counted on the folded filter panel)
+FILTER_KEYS = ("status", "priority", "category", "team", "assignee", "affected_service", "detection_source",
+               "created_after", "created_before", "ordering")  # fmt: skip
+
+
 def _queue_querysets(user, now):
     base = incident_list_queryset(user)
     active = base.filter(status__in=ACTIVE_STATUSES)
@@ -142,6 +147,7 @@ def workspace(request):
         "rows": [(incident, sla_state(incident, now)) for incident in page.object_list],
         "query": params.urlencode(),
         "query_without_queue": _without(params, "queue"),
+        "active_filters": sum(1 for key in FILTER_KEYS if any(request.GET.getlist(key))),
         "now": now,
     }
     template = "incidents/_list.html" if request.htmx and request.htmx.target == "incident-list" else None

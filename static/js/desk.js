@@ -62,6 +62,16 @@
     update();
   }
 
+  function foldFiltersOnPhones() {
+    // the filter panel takes a phone's first screen: fold it there unless a filter is set
+    var more = document.querySelector("[data-more-filters]");
+    if (!more) { return; }
+    var narrow = window.matchMedia("(max-width: 700px)");
+    function apply() { more.open = !narrow.matches || more.getAttribute("data-active") !== "0"; }
+    apply();
+    narrow.addEventListener("change", apply);
+  }
+
   function openFromHash() {
     // a link to #act-confirm opens that action's panel
     var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
@@ -74,6 +84,7 @@
     tick();
     setInterval(tick, 1000);
     priorityPreview();
+    foldFiltersOnPhones();
   });
   document.addEventListener("htmx:afterSwap", tick);
 })();

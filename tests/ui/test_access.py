@@ -182,3 +182,12 @@ def test_security_incidents_shown_in_desk_lists_are_audited_reads(world, make_us
     assert security.reference not in client_for(people["analyst"]).get("/incidents/?queue=all").text
     assert not reads.filter(actor_label=people["analyst"].username).exists()
     assert not AuditEvent.objects.filter(ref_id=incident.reference, domain_action="read").exists()
+
+
+def test_the_filter_panel_is_open_without_javascript_and_counts_active_filters(world):
+    people, _, _ = world
+    analyst = client_for(people["analyst"])
+    page = analyst.get("/incidents/?queue=all").text
+    assert 'data-more-filters data-active="0" open' in page
+    page = analyst.get("/incidents/?queue=all&status=open&priority=P1&q=mail").text
+    assert 'data-more-filters data-active="2" open' in page  # the search box is not folded
