@@ -135,6 +135,13 @@ class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
             f"Token for {obj.user}: {key} — copy it now; only its hash is stored.",
         )
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "user" and not request.user.is_superuser:
+            # a token acts as its user: only a superuser may issue one for a superuser
+            field.queryset = field.queryset.filter(is_superuser=False)
+        return field
+
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
         revoked = sum(token_revoke(token=token, actor=request.user) for token in queryset)

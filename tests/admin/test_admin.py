@@ -319,8 +319,12 @@ def test_an_administrator_by_role_grants_roles_but_not_superuser(client, make_us
     assert user_roles(dana) == {"incident_manager"} and not dana.is_superuser
     (event,) = events(ref_type="user", ref_id="dana")
     assert event.actor_label == "boss" and "is_superuser" not in event.changes
-    # nor take over a superuser: the password page and the change form are refused
+    # nor issue a token that acts as a superuser
     root = make_user(username="root", is_superuser=True, is_staff=True)
+    response = client.post(reverse("admin:accounts_apitoken_add"), {"user": root.pk, "name": "x"})
+    assert response.status_code == 200 and "user" in response.context["adminform"].form.errors
+    assert not ApiToken.objects.exists()
+    # nor take over a superuser: the password page and the change form are refused
     assert client.get(reverse("admin:auth_user_password_change", args=[root.pk])).status_code == 403
     response = client.post(
         reverse("admin:accounts_user_change", args=[root.pk]), user_form(root, email="boss@evil.example")
