@@ -158,6 +158,14 @@ class Incident(FSMModelMixin, ReferencedModel):
             return None
         return self.resolved_at + timedelta(days=settings.IMS_GRACE_PERIOD_DAYS)
 
+    def flag_personal_data_breach(self, flagged: bool) -> None:
+        """Set the personal-data-breach flag and its notification deadline (SPEC.md: by
+        default 72 h from detection), or clear both."""
+        self.is_personal_data_breach = flagged
+        self.breach_notification_due_at = (
+            self.detected_at + timedelta(hours=settings.IMS_BREACH_NOTIFICATION_HOURS) if flagged else None
+        )
+
     # ---- transitions (no I/O; services authorize, save and audit) ------------------------
     @transition(field=status, source=[S.OPEN, S.IN_PROGRESS, S.ESCALATED], target=S.IN_PROGRESS)
     def assign(self, *, team, assignee, at) -> None:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -263,13 +262,8 @@ def incident_create(
             affected_service=service,
             detected_at=detected_at,
             logged_at=now,
-            is_personal_data_breach=is_personal_data_breach,
-            breach_notification_due_at=(
-                detected_at + timedelta(hours=settings.IMS_BREACH_NOTIFICATION_HOURS)
-                if is_personal_data_breach
-                else None
-            ),
         )
+        incident.flag_personal_data_breach(is_personal_data_breach)
         refresh_deadlines(incident)
         incident.save()
         duplicates = _possible_duplicates(incident, actor)
@@ -357,12 +351,7 @@ def incident_log(
             changes["affected_service"] = [inc.affected_service.reference, service.reference]
             inc.affected_service = service
         if is_personal_data_breach is not None and is_personal_data_breach != inc.is_personal_data_breach:
-            inc.is_personal_data_breach = is_personal_data_breach
-            inc.breach_notification_due_at = (
-                inc.detected_at + timedelta(hours=settings.IMS_BREACH_NOTIFICATION_HOURS)
-                if is_personal_data_breach
-                else None
-            )
+            inc.flag_personal_data_breach(is_personal_data_breach)
             changes["is_personal_data_breach"] = [not is_personal_data_breach, is_personal_data_breach]
         if not changes:
             raise validation_error(
