@@ -58,7 +58,11 @@ def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
     return events
 
 
-def _event(*, action, obj, actor, ref, ref_type, changes, extra) -> AuditEvent:
+def build_event(
+    *, action: str, obj, actor=None, ref=None, ref_type=None, changes=None, extra=None, at=None
+) -> AuditEvent:
+    """An unsaved, unchained event for ``obj`` (``at``: when it happened, default now);
+    append_events chains and writes it. Services call audit_record instead."""
     action = AuditAction(action)
     return AuditEvent(
         content_type=ContentType.objects.get_for_model(obj.__class__),
@@ -75,7 +79,7 @@ def _event(*, action, obj, actor, ref, ref_type, changes, extra) -> AuditEvent:
         changes=changes,
         changes_text="",
         additional_data=extra,
-        timestamp=timezone.now(),
+        timestamp=at or timezone.now(),
     )
 
 
@@ -96,15 +100,12 @@ def audit_record(
     caller's transaction fails with it, so nothing is saved unaudited.
     """
     return append_event(
-        _event(action=action, obj=obj, actor=actor, ref=ref, ref_type=ref_type, changes=changes, extra=extra)
+        build_event(
+            action=action, obj=obj, actor=actor, ref=ref, ref_type=ref_type, changes=changes, extra=extra
+        )
     )
 
 
 def audit_record_each(*, action: str, objs: list, actor=None, extra: dict | None = None) -> list[AuditEvent]:
     """One event per object of ``objs`` (same action and actor), written together."""
-    return append_events(
-        [
-            _event(action=action, obj=obj, actor=actor, ref=None, ref_type=None, changes=None, extra=extra)
-            for obj in objs
-        ]
-    )
+    return append_events([build_event(action=action, obj=obj, actor=actor, extra=extra) for obj in objs])

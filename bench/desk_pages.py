@@ -69,12 +69,11 @@ def load(target: int) -> None:
 
 def bulk_load(count: int) -> None:
     from django.contrib.auth.models import Group
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
     from django.utils import timezone
 
     from accounts.models import Team, User
-    from audit.models import GENESIS_HASH, AuditEvent
+    from audit.services import append_events, build_event
     from catalog.models import Service
     from communications.models import Communication, Kind, Recipients
     from core.models import ReferenceCounter
@@ -105,38 +104,15 @@ def bulk_load(count: int) -> None:
     )
     older = (["closed", "resolved", "in_progress", "open", "escalated"], [93, 2, 3, 1, 1])
     words = "mail VPN printer laptop login payroll portal Wi-Fi slow error timeout crash sync disk".split()
-    incident_type = ContentType.objects.get_for_model(Incident)
     created_at = Incident._meta.get_field("created_at")
     created_at.auto_now_add = False  # keep the spread-out creation times
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()  # seed_demo's
-    seq, prev_hash = last or (0, GENESIS_HASH)
+    written = 0
     com_number = (
         ReferenceCounter.objects.filter(prefix="COM").values_list("last_value", flat=True).first() or 0
     )
 
     def audit(incident, action, actor, at, changes):
-        nonlocal seq, prev_hash
-        seq += 1
-        event = AuditEvent(
-            seq=seq,
-            prev_hash=prev_hash,
-            content_type_id=incident_type.pk,
-            object_pk=str(incident.pk),
-            object_id=incident.pk,
-            object_repr=str(incident)[:200],
-            action={"identify": 0, "close": 1}.get(action, 1),
-            domain_action=action,
-            ref_type="incident",
-            ref_id=incident.reference,
-            actor=actor,
-            actor_label=actor.username,
-            actor_email=actor.email or None,
-            changes=changes,
-            changes_text="",
-            timestamp=at,
-        )
-        event.hash = prev_hash = event.compute_hash()
-        return event
+        return build_event(action=action, obj=incident, actor=actor, changes=changes, at=at)
 
     try:
         for start in range(0, count, BATCH):
@@ -236,9 +212,10 @@ def bulk_load(count: int) -> None:
                                 {"status": ["resolved", "closed"]},
                             )
                         )  # noqa: E501
-                AuditEvent.objects.bulk_create(events)
+                append_events(events)  # chained by the trail's own writer, one lock per batch
                 Communication.objects.bulk_create(notes)
-            print(f"  {start + len(batch):>7} incidents, {seq} audit events", end="\r", flush=True)
+            written += len(events)
+            print(f"  {start + len(batch):>7} incidents, {written} audit events", end="\r", flush=True)
         print()
     finally:
         created_at.auto_now_add = True

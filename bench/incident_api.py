@@ -123,12 +123,11 @@ def load(count: int) -> None:
 
 def bulk_load_incidents(count: int) -> None:
     from django.contrib.auth.models import Group
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
     from django.utils import timezone
 
     from accounts.models import Team, User
-    from audit.models import GENESIS_HASH, AuditEvent
+    from audit.services import append_events, build_event
     from catalog.models import Service
     from core.models import ReferenceCounter
     from incidents.choices import PRIORITY_MATRIX
@@ -147,11 +146,8 @@ def bulk_load_incidents(count: int) -> None:
     policy = sla_policy_current()
     targets = sla_targets(policy) if policy else {}
     levels = ("low", "medium", "high")
-    incident_type = ContentType.objects.get_for_model(Incident)
     created_at = Incident._meta.get_field("created_at")
     created_at.auto_now_add = False  # keep the spread-out creation times
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = last or (0, GENESIS_HASH)
     try:
         for start in range(0, count, BATCH):
             batch = []
@@ -204,29 +200,18 @@ def bulk_load_incidents(count: int) -> None:
                 )
             with transaction.atomic():
                 Incident.objects.bulk_create(batch)
-                events = []
-                for inc in batch:
-                    seq += 1
-                    event = AuditEvent(
-                        seq=seq,
-                        prev_hash=prev_hash,
-                        content_type_id=incident_type.pk,
-                        object_pk=str(inc.pk),
-                        object_id=inc.pk,
-                        object_repr=str(inc)[:200],
-                        action=0,
-                        domain_action="identify",
-                        ref_type="incident",
-                        ref_id=inc.reference,
-                        actor=inc.reporter,
-                        actor_label=inc.reporter.username,
-                        changes={"status": [None, "open"], "title": [None, inc.title]},
-                        changes_text="",
-                        timestamp=inc.logged_at,
-                    )
-                    event.hash = prev_hash = event.compute_hash()
-                    events.append(event)
-                AuditEvent.objects.bulk_create(events)
+                append_events(  # chained by the trail's own writer, one lock per batch
+                    [
+                        build_event(
+                            action="identify",
+                            obj=inc,
+                            actor=inc.reporter,
+                            changes={"status": [None, "open"], "title": [None, inc.title]},
+                            at=inc.logged_at,
+                        )
+                        for inc in batch
+                    ]
+                )
             print(f"  {start + len(batch):>7} incidents", end="\r", flush=True)
         print()
     finally:
