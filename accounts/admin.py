@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts.models import ApiToken, Team, User
-from accounts.services import token_issue, token_revoke
+from accounts.services import token_issue, token_revoke, token_update
 from audit.services import audit_record
-from core.admin import AuditedAdminMixin, RoleGatedAdmin, form_changes
+from core.admin import AuditedAdminMixin, RoleGatedAdmin
 from core.roles import Role
 
 # accounts are configured by administrators and read by auditors
@@ -23,8 +23,10 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(User)
-class UserAdmin(RoleGatedAdmin, DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, RoleGatedAdmin, DjangoUserAdmin):
     view_roles = ACCOUNT_READERS
+    audit_ref_type = "user"
+    audit_renames = {"groups": "roles"}
     list_display = ["username", "email", "first_name", "last_name", "is_active", "roles"]
     list_filter = ["groups", "teams", "is_active"]
 
@@ -47,18 +49,8 @@ class UserAdmin(RoleGatedAdmin, DjangoUserAdmin):
             return ()
         return ("is_superuser", "user_permissions")
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        changes = form_changes(form, renames={"groups": "roles"})
-        if changes or not change:
-            audit_record(
-                action="update" if change else "create",
-                obj=form.instance,
-                ref=form.instance.username,
-                ref_type="user",
-                actor=request.user,
-                changes=changes,
-            )
+    def audit_ref(self, obj) -> str:
+        return obj.username
 
     def user_change_password(self, request, id, form_url=""):
         # Django's view saves and logs outside a transaction; ours audits in the same one.
@@ -116,17 +108,11 @@ class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
-            changes = form_changes(form)
+            changes = {
+                name: [form.initial.get(name), form.cleaned_data.get(name)] for name in form.changed_data
+            }
             if changes:
-                audit_record(
-                    action="update",
-                    obj=obj,
-                    ref=obj.user.username,
-                    ref_type="api_token",
-                    actor=request.user,
-                    changes={**changes, "token": [None, str(obj)]},
-                )
+                token_update(token=obj, actor=request.user, changes=changes)
             return
         token, key = token_issue(user=obj.user, name=obj.name, actor=request.user, expires_at=obj.expires_at)
         obj.pk = token.pk

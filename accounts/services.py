@@ -76,6 +76,38 @@ def token_issue(*, user: User, name: str = "default", actor=None, expires_at=Non
     return token, key
 
 
+def token_update(*, token: ApiToken, actor, changes: dict) -> ApiToken:
+    """Set a token's expiry and revocation times as edited in the admin; ``changes`` is
+    ``{field: [old, new]}`` for ``expires_at`` and ``revoked_at`` only. Audited."""
+    unknown = set(changes) - {"expires_at", "revoked_at"}
+    if unknown:
+        raise validation_error(
+            f"Only expires_at and revoked_at of a token can change; not {', '.join(sorted(unknown))}.",
+            **{field: "Cannot be changed." for field in unknown},
+        )
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        for field, (_, new) in changes.items():
+            setattr(token, field, new)
+        token.save(update_fields=[*changes, "updated_at"])
+        audit_record(
+            action="update",
+            obj=token,
+            ref=token.user.username,
+            ref_type="api_token",
+            actor=actor,
+            changes={
+                **{field: [_iso(old), _iso(new)] for field, (old, new) in changes.items()},
+                "token": [None, str(token)],
+            },
+        )
+    return token
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
 def token_revoke(*, token: ApiToken, actor) -> bool:
     """Revoke a token now; False if it already was (nothing written then)."""
     with transaction.atomic():

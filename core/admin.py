@@ -105,6 +105,7 @@ class AuditedAdminMixin:
 
     audit_ref_type: str = ""
     audit_main_form = True
+    audit_renames: dict[str, str] = {}  # form field → name in the trail
 
     def audit_ref(self, obj) -> str:
         return getattr(obj, "reference", None) or str(obj)
@@ -115,7 +116,7 @@ class AuditedAdminMixin:
 
         before = {label(fs): _inline_rows(fs, form.instance) for fs in formsets} if change else {}
         super().save_related(request, form, formsets, change)
-        changes = form_changes(form) if self.audit_main_form else {}
+        changes = form_changes(form, renames=self.audit_renames) if self.audit_main_form else {}
         for formset in formsets:
             after = _inline_rows(formset, form.instance)
             if after != before.get(label(formset), []):
