@@ -111,17 +111,8 @@ def _iso(value):
 def token_revoke(*, token: ApiToken, actor) -> bool:
     """Revoke a token now; False if it already was (nothing written then)."""
     with transaction.atomic():
-        token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
-        if token.revoked_at is not None:
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is not None:
             return False
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(
-            action="update",
-            obj=token,
-            ref=token.user.username,
-            ref_type="api_token",
-            actor=actor,
-            changes={"revoked_at": [None, token.revoked_at.isoformat()], "token": [None, str(token)]},
-        )
+        token_update(token=locked, actor=actor, changes={"revoked_at": [None, timezone.now()]})
     return True
