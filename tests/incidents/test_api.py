@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from audit.verify import verify_chain
-from catalog.models import Service, Vendor
+from catalog.models import Service
 from communications.models import Communication
 from incidents import services
 from incidents.filtersets import IncidentFilterSet
@@ -37,41 +37,6 @@ def url(ref: str, action: str | None = None) -> str:
 def _fast_users(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.IMS_GRACE_PERIOD_DAYS = 3
-
-
-@pytest.fixture
-def svc(db):
-    return Service.objects.create(name="Email")
-
-
-@pytest.fixture
-def people(make_user, db):
-    return SimpleNamespace(
-        analyst=make_user("service_desk", team="service_desk"),
-        sdm=make_user("service_desk_manager", team="service_desk"),
-        im=make_user("incident_manager", team="incident_manager"),
-        auditor=make_user("auditor"),
-        admin=make_user("admin"),
-        l1=make_user("l1", team="L1"),
-        l2=make_user("l2", team="L2"),
-        l3=make_user("l3", team="L3"),
-        reporter=make_user("end_user"),
-        other_user=make_user("end_user"),
-        vendor=Vendor.objects.create(name="Acme Networks"),
-    )
-
-
-@pytest.fixture
-def make(people, svc):
-    """make(status, **kw): an incident reported by people.reporter on svc, worked by people.im."""
-
-    def build(status="open", **kw):
-        kw.setdefault("reporter", people.reporter)
-        kw.setdefault("actor", people.im)
-        kw.setdefault("service", svc)
-        return incident_in(status, **kw)
-
-    return build
 
 
 def state(incident) -> dict:

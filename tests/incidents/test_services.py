@@ -18,13 +18,13 @@ import pytest
 import time_machine
 
 from audit.models import AuditEvent
-from catalog.models import Service, Vendor
+from catalog.models import Service
 from communications.models import Communication
 from core.errors import DomainError, ErrorCode
 from incidents import services
 from incidents.models import Incident, VendorEngagement
 from incidents.services import sop
-from tests.incidents.factories import incident_in, reload
+from tests.incidents.factories import reload
 
 FROZEN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday morning
 FROZEN_STAMP = "[2026-03-02 10:00 UTC]"
@@ -55,47 +55,6 @@ def frozen():
     """Time stands still at FROZEN; ``frozen.shift(seconds)`` / ``frozen.move_to(dt)`` move it."""
     with time_machine.travel(FROZEN, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def svc(db):
-    return Service.objects.create(name="Email")
-
-
-@pytest.fixture
-def vendor(db):
-    return Vendor.objects.create(name="Acme Networks")
-
-
-@pytest.fixture
-def people(make_user, vendor):
-    return SimpleNamespace(
-        analyst=make_user("service_desk", team="service_desk"),
-        sdm=make_user("service_desk_manager", team="service_desk"),
-        im=make_user("incident_manager", team="incident_manager"),
-        auditor=make_user("auditor"),
-        l1=make_user("l1", team="L1"),
-        l2=make_user("l2", team="L2"),
-        l2b=make_user("l2", team="L2"),
-        l3=make_user("l3", team="L3"),
-        reporter=make_user("end_user"),
-        other_user=make_user("end_user"),
-        nobody=make_user(),
-        vendor=vendor,
-    )
-
-
-@pytest.fixture
-def make(people, svc):
-    """make(status, **kw): an incident reported by people.reporter on svc, worked by people.im."""
-
-    def build(status="open", **kw):
-        kw.setdefault("reporter", people.reporter)
-        kw.setdefault("actor", people.im)
-        kw.setdefault("service", svc)
-        return incident_in(status, **kw)
-
-    return build
 
 
 def snapshot(incident=None):
