@@ -78,3 +78,19 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+def drop_stale_relations(obj: models.Model) -> models.Model:
+    """Forget related rows cached by ``select_related`` that no longer match ``obj``'s keys.
+
+    Under READ COMMITTED, ``SELECT … FOR UPDATE OF self`` that waited for another writer
+    returns the row as that writer committed it, but the rows joined to it come from the
+    statement's snapshot taken before the wait: a team joined as NULL beside the new
+    ``assigned_team_id``. Dropping the mismatched cache makes Django load the current row.
+    """
+    for field in obj._meta.concrete_fields:
+        if field.is_relation and field.is_cached(obj):
+            related = field.get_cached_value(obj)
+            if (related.pk if related is not None else None) != getattr(obj, field.attname):
+                field.delete_cached_value(obj)
+    return obj

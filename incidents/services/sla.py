@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from communications.models import Kind, Recipients
 from communications.services import communication_record
+from core.models import drop_stale_relations
 from incidents.choices import next_escalation_step
 from incidents.models import Incident
 from incidents.services.sop import _save, incident_close, incident_escalate
@@ -33,12 +34,13 @@ ESCALATABLE = ("open", "in_progress", "escalated")
 
 
 def _lock(reference: str) -> Incident | None:
-    return (
+    incident = (
         Incident.objects.select_for_update(of=("self",))
         .select_related("assigned_team", "assignee", "affected_service__calendar", "sla_policy")
         .filter(reference=reference)
         .first()
     )
+    return drop_stale_relations(incident) if incident is not None else None
 
 
 def _record_once(reference: str, kind: str, due_at: datetime, now: datetime) -> bool:

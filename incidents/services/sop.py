@@ -21,6 +21,7 @@ from catalog.models import Service, Vendor
 from communications.models import Kind, Recipients
 from communications.services import communication_record
 from core.errors import DomainError, ErrorCode, not_found, validation_error
+from core.models import drop_stale_relations
 from core.roles import STAFF_ROLES, user_roles
 from incidents.choices import (
     ACTIVE_STATUSES,
@@ -109,6 +110,7 @@ def _operation(incident: Incident | str, actor, operation: str, expected_version
         )
         if locked is None:
             raise not_found(f"Incident {_ref(incident)}")
+        drop_stale_relations(locked)
         authorize(actor, operation, locked)
         if expected_version is not None and locked.version != expected_version:
             raise DomainError(
@@ -606,6 +608,7 @@ def _operation_or_system(incident, actor, operation, expected_version):
         )
         if inc is None:
             raise not_found(f"Incident {_ref(incident)}")
+        drop_stale_relations(inc)
         _require_state(inc, operation)
         yield inc
 

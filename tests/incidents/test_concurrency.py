@@ -51,7 +51,8 @@ def _incident(by: User, service: Service, *, status: str) -> Incident:
         affected_service=service.reference,
     )
     ref = incident.reference
-    services.incident_assign(incident=ref, actor=by, team="L1")
+    if status != "open":
+        services.incident_assign(incident=ref, actor=by, team="L1")
     if status == "escalated":
         services.incident_escalate(incident=ref, actor=by, target="L2", reason="Needs a database expert.")
     if status == "resolved":
@@ -270,4 +271,30 @@ def test_ten_concurrent_creates_get_distinct_references_and_a_valid_chain():
     assert AuditEvent.objects.count() == events_before + 10
     seqs = sorted(AuditEvent.objects.values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+    _assert_chain_verifies()
+
+
+def test_parallel_assigns_to_different_teams_without_versions_all_end_ok():
+    """Issue 15 #2: without a version, parallel reassignments serialize on the row lock.
+    The row's assigned_team_id changed under the lock; the team joined before the wait must
+    not be used (it answered AttributeError, a 500). Each one succeeds on the state the
+    previous one left, and the last to commit holds the incident."""
+    manager = _user("incident_manager")
+    service = Service.objects.create(name="Directory")
+    teams = ["service_desk", "L1", "L2", "L3", "facilities", "change_mgmt", "devops"]
+    for _ in range(3):
+        ref = _incident(manager, service, status="open").reference
+        events = _events(ref)
+        outcomes = race(
+            *[
+                lambda ref=ref, team=team: services.incident_assign(incident=ref, actor=manager, team=team)
+                for team in teams
+            ]
+        )
+        assert [kind for kind, _ in outcomes] == ["ok"] * len(teams), outcomes
+        after = Incident.objects.select_related("assigned_team").get(reference=ref)
+        last = AuditEvent.objects.filter(ref_id=ref, domain_action="update").order_by("-seq").first()
+        assert last.changes["team"][1] == after.assigned_team.code
+        assert _events(ref) == events + len(teams)
+        assert Communication.objects.filter(subject_ref=ref, kind="acknowledgement").count() == 1
     _assert_chain_verifies()
