@@ -136,7 +136,7 @@ def incident_sla_act(
             )
             if target and target != current and incident.status in ESCALATABLE:
                 incident_escalate(
-                    incident=reference, actor=None, target=target, reason=reason, sla_event=kind
+                    incident=reference, actor=None, target=target, reason=reason, sla_event=kind, at=now
                 )
                 return kind
             note = _notify(incident, to="incident_manager", message=f"{incident.reference}: {reason}")
@@ -174,6 +174,7 @@ def incident_sla_act(
                 actor=None,
                 closure_notes="Closed automatically: the reporter neither confirmed nor reopened it "
                 "within the grace period.",
+                at=now,
             )
             return kind
     raise ValueError(f"unknown SLA check {check.kind}")

@@ -547,10 +547,12 @@ def incident_escalate(
     reason: str,
     expected_version: int | None = None,
     sla_event: str | None = None,
+    at: datetime | None = None,
 ) -> Incident:
     """SOP 8: escalate to a target team with a reason; the incident moves to that team,
     unassigned, status escalated, and the team is notified (a recorded communication).
-    ``actor`` None is the system (automatic escalation by the SLA engine)."""
+    ``actor`` None is the system (automatic escalation by the SLA engine), which acts as of
+    ``at`` (the sweep's now); people act now."""
     _choice(target, EscalationTarget, "target")
     reason = _required(reason, "reason", "An escalation needs a reason.")
     with _operation_or_system(incident, actor, "escalate", expected_version) as inc:
@@ -569,7 +571,7 @@ def incident_escalate(
         team = _team(target, "target")
         before_status = inc.status
         before_assignee = inc.assignee.get_username() if inc.assignee_id else None
-        inc.escalate(target=target, team=team, reason=reason, at=timezone.now())
+        inc.escalate(target=target, team=team, reason=reason, at=_system_time(actor, at))
         notice = communication_record(
             subject_ref=inc.reference,
             sender=actor,
@@ -590,6 +592,14 @@ def incident_escalate(
             },
             extra={"notice": notice.reference, **({"sla_event": sla_event} if sla_event else {})},
         )
+
+
+def _system_time(actor, at: datetime | None) -> datetime:
+    """When an operation happens: now for people; the system may act as of ``at`` (the SLA
+    sweep run for a given moment, ``sla_sweep --now``)."""
+    if at is not None and actor is not None:
+        raise ValueError("only the system acts as of a given time")
+    return at or timezone.now()
 
 
 @contextmanager
@@ -767,13 +777,19 @@ def incident_comment(*, incident: Incident | str, actor, message: str, expected_
 
 # ---- SOP 13: closure --------------------------------------------------------------------
 def incident_close(
-    *, incident: Incident | str, actor, closure_notes: str, expected_version: int | None = None
+    *,
+    incident: Incident | str,
+    actor,
+    closure_notes: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> Incident:
     """SOP 13: close a resolved incident with closure notes; P1/P2 only by an incident
-    manager or service desk manager who is not its reporter."""
+    manager or service desk manager who is not its reporter. ``actor`` None is the system
+    (the grace-period close), acting as of ``at``."""
     notes = _required(closure_notes, "closure_notes", "Closing needs closure_notes.")
     with _operation_or_system(incident, actor, "close", expected_version) as inc:
-        inc.close(notes=notes, at=timezone.now())
+        inc.close(notes=notes, at=_system_time(actor, at))
         return _save(
             inc,
             action="close",

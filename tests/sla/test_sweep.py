@@ -590,6 +590,22 @@ def test_sla_sweep_command_runs_as_of_a_given_time(log_incident, always_service,
     assert capsys.readouterr().out.strip() == "SLA sweep: 0 action(s) (nothing due)."
 
 
+def test_sla_sweep_command_stamps_its_actions_with_the_given_time(log_incident, manager, always_service):
+    """Issue 15 #12: ``--now T`` acts as of T (the wall clock is left running here): an
+    automatic close stamps closed_at T and an automatic escalation escalated_at T."""
+    closing = _resolved(log_incident, manager, "P3", service=always_service)
+    close_due = T0 + HOUR + timedelta(days=3)
+    call_command("sla_sweep", "--now", close_due.isoformat())
+    closing = reload(closing)
+    assert (closing.status, closing.closed_at) == ("closed", close_due)
+
+    escalating = log_incident("P2", when=T0)
+    unassigned_due = T0 + minutes(15)
+    call_command("sla_sweep", "--now", unassigned_due.isoformat())
+    escalating = reload(escalating)
+    assert (escalating.status, escalating.escalated_at) == ("escalated", unassigned_due)
+
+
 @pytest.mark.parametrize("value", ["2026-11-25T10:00:00", "yesterday"])
 def test_sla_sweep_command_rejects_a_time_without_zone(db, value):
     with pytest.raises(CommandError) as refused:
