@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from accounts.models import Team
 from audit.models import AuditEvent
-from audit.services import audit_record, audit_record_each
+from audit.services import append_events, audit_record, audit_record_each, build_event
 from catalog.models import Service, Vendor
-from communications.models import Kind, Recipients
+from communications.models import Communication, Kind, Recipients
 from communications.services import communication_record
 from core.errors import DomainError, ErrorCode, not_found, validation_error
 from core.models import drop_stale_relations
@@ -126,9 +126,19 @@ def _operation(incident: Incident | str, actor, operation: str, expected_version
 DEADLINE_FIELDS = ("acknowledge_due_at", "resolve_due_at", "next_update_due_at")
 
 
-def _save(incident: Incident, *, action: str, actor, changes: dict, extra: dict | None = None) -> Incident:
-    """Recompute the SLA deadlines, save, and write the operation's one audit event (which
-    also records any deadline the operation moved)."""
+def _save(
+    incident: Incident,
+    *,
+    action: str,
+    actor,
+    changes: dict,
+    extra: dict | None = None,
+    notified: Communication | None = None,
+) -> Incident:
+    """Recompute the SLA deadlines, save, and write the operation's audit event (which also
+    records any deadline the operation moved). ``notified``: a message the operation sent
+    besides its change (SOP 6's acknowledgement), audited as its own ``notify`` event in
+    the same write."""
     before = {f: getattr(incident, f) for f in DEADLINE_FIELDS}
     refresh_deadlines(incident)
     for field in DEADLINE_FIELDS:
@@ -140,7 +150,19 @@ def _save(incident: Incident, *, action: str, actor, changes: dict, extra: dict 
             ]
     incident.version += 1
     incident.save()
-    audit_record(action=action, obj=incident, actor=actor, changes=changes, extra=extra)
+    events = [build_event(action=action, obj=incident, actor=actor, changes=changes, extra=extra)]
+    if notified is not None:  # the message first, so the operation's own event is the head
+        events.insert(
+            0,
+            build_event(
+                action="notify",
+                obj=incident,
+                actor=actor,
+                changes={"communication": [None, notified.reference]},
+                extra={"kind": notified.kind, "recipients": notified.recipients},
+            ),
+        )
+    append_events(events)
     return incident
 
 
@@ -497,7 +519,7 @@ def incident_assign(
             for key, after in (("status", inc.status), ("team", team), ("assignee", assignee))
             if before[key] != after
         }
-        extra = None
+        extra, ack = None, None
         if first_acknowledgement:
             ack = communication_record(
                 subject_ref=inc.reference,
@@ -512,7 +534,7 @@ def incident_assign(
             )
             changes["acknowledged_at"] = [None, now.isoformat()]
             extra = {"acknowledgement": ack.reference}
-        return _save(inc, action="update", actor=actor, changes=changes, extra=extra)
+        return _save(inc, action="update", actor=actor, changes=changes, extra=extra, notified=ack)
 
 
 # ---- SOP 7: diagnosis and workaround ----------------------------------------------------

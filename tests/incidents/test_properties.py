@@ -128,6 +128,7 @@ class IncidentLifecycle(RuleBasedStateMachine):
         self.vendor = Vendor.objects.create(name=f"Vendor {next(_names)}")
         self.events_at_start = AuditEvent.objects.count()
         self.successes = 0
+        self.notifications = 0
         self.references: list[str] = []
         self.rows = _snapshot()
 
@@ -257,8 +258,11 @@ class IncidentLifecycle(RuleBasedStateMachine):
             return
         self.successes += 1
         new_events = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq"))
-        assert len(new_events) == 1, [str(e) for e in new_events]
-        assert (new_events[0].ref_id, new_events[0].actor_label) == (target, actor.username)
+        # one event per operation, and SOP 6's notify of the acknowledgement it sends
+        acknowledged = operation == "assign" and before.get(self._pk(target), {}).get("acknowledged_at") is None
+        assert len(new_events) == 1 + acknowledged, [str(e) for e in new_events]
+        assert (new_events[-1].ref_id, new_events[-1].actor_label) == (target, actor.username)
+        self.notifications += acknowledged
         target_pk = self._pk(target)
         for pk, row in after.items():
             if pk == target_pk:
@@ -276,7 +280,7 @@ class IncidentLifecycle(RuleBasedStateMachine):
     # ---- invariants ----------------------------------------------------------------------
     @invariant()
     def audit_events_match_successes(self):
-        assert AuditEvent.objects.count() - self.events_at_start == self.successes
+        assert AuditEvent.objects.count() - self.events_at_start == self.successes + self.notifications
 
     @invariant()
     def rows_are_consistent(self):

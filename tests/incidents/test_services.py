@@ -78,12 +78,13 @@ def refused(code, message, incident=None, fields=None):
 
 
 @contextmanager
-def one_event():
-    """The body must write exactly one audit event; it is ``box.event`` afterwards."""
+def one_event(*, acknowledging: bool = False):
+    """The body must write exactly one audit event; it is ``box.event`` afterwards. An
+    assignment ``acknowledging`` the reporter writes its notify event first (SOP 6)."""
     box = SimpleNamespace(event=None)
     before = AuditEvent.objects.count()
     yield box
-    assert AuditEvent.objects.count() == before + 1
+    assert AuditEvent.objects.count() == before + 1 + acknowledging
     box.event = AuditEvent.objects.order_by("-seq").first()
 
 
@@ -590,11 +591,14 @@ def test_prioritize_refuses_no_change(people, make):
 
 # ---- incident_assign (SOP 6) -------------------------------------------------------------
 def test_assign_first_time_acknowledges_the_reporter(people, make, frozen):
+    """SOP 6 audits the assignment (update) and the acknowledgement it sends (notify)."""
     inc = make("open", priority="P2")
-    with one_event() as audit:
-        services.incident_assign(
-            incident=inc.reference, actor=people.analyst, team="L1", assignee=people.l1.username
-        )
+    before_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    services.incident_assign(
+        incident=inc.reference, actor=people.analyst, team="L1", assignee=people.l1.username
+    )
+    notify, update = AuditEvent.objects.filter(seq__gt=before_seq).order_by("seq")
+    audit = SimpleNamespace(event=update)
     after = reload(inc)
     assert (after.status, after.assigned_team.code, after.assignee) == ("in_progress", "L1", people.l1)
     assert after.acknowledged_at == FROZEN
@@ -621,6 +625,14 @@ def test_assign_first_time_acknowledges_the_reporter(people, make, frozen):
         },
         extra={"acknowledgement": ack.reference},
     )
+    assert (notify.domain_action, notify.ref_id, notify.actor, update.prev_hash) == (
+        "notify",
+        inc.reference,
+        people.analyst,
+        notify.hash,
+    )
+    assert notify.changes == {"communication": [None, ack.reference]}
+    assert notify.additional_data == {"kind": "acknowledgement", "recipients": ["reporter"]}
 
 
 def test_assign_again_keeps_the_first_acknowledgement(people, make, frozen):
@@ -658,7 +670,7 @@ def test_assign_escalated_incident_returns_it_to_in_progress(people, make):
 
 def test_assign_with_a_blank_assignee_assigns_the_team_only(people, make):
     inc = make("open")
-    with one_event() as audit:
+    with one_event(acknowledging=True) as audit:
         services.incident_assign(incident=inc.reference, actor=people.analyst, team="L1", assignee=" ")
     after = reload(inc)
     assert (after.assigned_team.code, after.assignee) == ("L1", None)
@@ -1586,7 +1598,7 @@ def _actor(op: Op, people):
 def test_every_operation_succeeds_at_the_current_version(op, people, make):
     """The control for the refusals below: the same call, valid, writes one event."""
     inc = make(op.ok_state, priority=op.priority)
-    with one_event() as audit:
+    with one_event(acknowledging=op.name == "assign" and inc.acknowledged_at is None) as audit:
         op.call(people, incident=inc.reference, actor=_actor(op, people), expected_version=inc.version)
     assert reload(inc).version == inc.version + 1
     assert audit.event.ref_id == inc.reference

@@ -95,13 +95,13 @@ def _timeline_length(client, url) -> int:
 def test_incident_page_queries_do_not_grow_with_timeline(people, viewer):
     incident = factories.report(people["reporter"], priority="P1")
     factories.assign(incident, people["manager"], team="L1", assignee=people["l1"].username)
-    _add_timeline(incident, people, 2)  # create, assign, acknowledgement + 2 = 5
+    _add_timeline(incident, people, 2)  # create, notify, assign, acknowledgement + 2 = 6
     client = Client()
     client.force_login(people[viewer])
     url = f"/incidents/{incident.reference}/"
-    assert _timeline_length(client, url) == 5
+    assert _timeline_length(client, url) == 6
     few = queries(client, url)
     _add_timeline(incident, people, 45)
-    assert _timeline_length(client, url) == 50
+    assert _timeline_length(client, url) == 51
     many = queries(client, url)
-    assert many == few, f"incident page ({viewer}): {few} queries for 5 timeline entries, {many} for 50"
+    assert many == few, f"incident page ({viewer}): {few} queries for 6 timeline entries, {many} for 51"
