@@ -259,7 +259,8 @@ class IncidentLifecycle(RuleBasedStateMachine):
         self.successes += 1
         new_events = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq"))
         # one event per operation, and SOP 6's notify of the acknowledgement it sends
-        acknowledged = operation == "assign" and before.get(self._pk(target), {}).get("acknowledged_at") is None
+        previous = before.get(self._pk(target), {})
+        acknowledged = operation == "assign" and previous.get("acknowledged_at") is None
         assert len(new_events) == 1 + acknowledged, [str(e) for e in new_events]
         assert (new_events[-1].ref_id, new_events[-1].actor_label) == (target, actor.username)
         self.notifications += acknowledged
