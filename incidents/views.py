@@ -23,6 +23,7 @@ from incidents import forms, services
 from incidents.actions import allowed_actions
 from incidents.choices import ACTIVE_STATUSES, PRIORITY_MATRIX
 from incidents.filtersets import IncidentFilterSet
+from incidents.policy import authorize
 from incidents.selectors import (
     incident_detail_queryset,
     incident_list_queryset,
@@ -184,12 +185,17 @@ def _detail_context(request, incident, *, error=None, error_op=None, bound=None)
     }
 
 
+def _render_detail(request, incident, **context):
+    """The incident page; showing it is a read (audited for security incidents), whether
+    asked for or shown again after a refused operation."""
+    services.incident_record_read(incident=incident, actor=request.user)
+    return render(request, "incidents/detail.html", _detail_context(request, incident, **context))
+
+
 @login_required
 @require_GET
 def incident_detail(request, reference: str):
-    incident = _load(request, reference)
-    services.incident_record_read(incident=incident, actor=request.user)
-    return render(request, "incidents/detail.html", _detail_context(request, incident))
+    return _render_detail(request, _load(request, reference))
 
 
 @login_required
@@ -201,14 +207,18 @@ def incident_act(request, reference: str, operation: str):
     incident = _load(request, reference)
     action = ACTIONS[operation]
     if request.method == "GET":
+        try:
+            authorize(request.user, operation, incident)
+        except DomainError as refusal:
+            return render(request, "403.html", {"message": refusal.message}, status=refusal.http_status)
+        services.incident_record_read(incident=incident, actor=request.user)
         form = action.form(initial=_initial(incident, operation))
         return render(request, "incidents/act.html", {"incident": incident, "op": operation,
                                                       "action": action, "form": form})  # fmt: skip
     form = action.form(request.POST)
     if not form.is_valid():
         error = DomainError(ErrorCode.VALIDATION_ERROR, "Check the highlighted fields.", form.errors)
-        context = _detail_context(request, incident, error=error, error_op=operation, bound=form)
-        return render(request, "incidents/detail.html", context)
+        return _render_detail(request, incident, error=error, error_op=operation, bound=form)
     values = dict(form.cleaned_data)
     if operation in OPTIONAL_AS_NONE:
         values = {k: (None if v in ("", None) else v) for k, v in values.items()}
@@ -223,9 +233,7 @@ def incident_act(request, reference: str, operation: str):
     except DomainError as error:
         if error.code == ErrorCode.NOT_FOUND:
             raise Http404(error.message) from error
-        incident = _load(request, reference)
-        context = _detail_context(request, incident, error=error, error_op=operation, bound=form)
-        return render(request, "incidents/detail.html", context)
+        return _render_detail(request, _load(request, reference), error=error, error_op=operation, bound=form)
     messages.success(request, f"{incident.reference}: {action.label.lower()} done.")
     if not incident_detail_queryset(request.user).filter(reference=incident.reference).exists():
         messages.info(request, f"{incident.reference} is now restricted and no longer visible to you.")

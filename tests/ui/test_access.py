@@ -191,3 +191,48 @@ def test_the_filter_panel_is_open_without_javascript_and_counts_active_filters(w
     assert 'data-more-filters data-active="0" open' in page
     page = analyst.get("/incidents/?queue=all&status=open&priority=P1&q=mail").text
     assert 'data-more-filters data-active="2" open' in page  # the search box is not folded
+
+
+def _reads(incident) -> list:
+    return list(
+        AuditEvent.objects.filter(ref_id=incident.reference, domain_action="read").values_list(
+            "actor_label", flat=True
+        )
+    )
+
+
+def test_an_action_form_is_refused_to_who_may_not_take_the_action(world, make_user):
+    """Issue 15 #3: the form of an operation opens only for who may take it; an L2 engineer
+    opening the assign form gets 403 with the reason, not a form to fill in."""
+    people, incident, _ = world
+    l2 = make_user("l2", team="L2")
+    response = client_for(l2).get(f"/incidents/{incident.reference}/act/assign/")
+    assert response.status_code == 403
+    assert f"Your role may not assign {incident.reference}." in response.text
+    assert 'name="team"' not in response.text
+    response = client_for(people["reporter"]).get(f"/incidents/{incident.reference}/act/close/")
+    assert response.status_code == 403
+    assert f"Your role may not close {incident.reference}." in response.text
+
+
+def test_the_action_form_of_a_security_incident_is_an_audited_read(world):
+    """Issue 15 #3: the action form shows the record, so it is a read like the page."""
+    people, _, security = world
+    manager = people["manager"]
+    assert _reads(security) == []
+    response = client_for(manager).get(f"/incidents/{security.reference}/act/log/")
+    assert response.status_code == 200 and "Phishing mail" in response.text
+    assert _reads(security) == [manager.username]
+
+
+def test_a_refused_post_on_a_security_incident_re_renders_an_audited_read(world):
+    """Issue 15 #3: a refused POST shows the incident page again, which is a read."""
+    people, _, security = world
+    manager = people["manager"]
+    client = client_for(manager)
+    refused = client.post(f"/incidents/{security.reference}/act/close/", {"closure_notes": "Done."})
+    assert refused.status_code == 200 and "Phishing mail" in refused.text
+    assert "only an incident that is resolved can be closed" in refused.text
+    invalid = client.post(f"/incidents/{security.reference}/act/close/", {"closure_notes": ""})
+    assert invalid.status_code == 200 and "Check the highlighted fields." in invalid.text
+    assert _reads(security) == [manager.username, manager.username]
