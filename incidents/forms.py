@@ -38,12 +38,6 @@ class ReportForm(forms.Form):
     urgency = forms.ChoiceField(
         choices=Level.choices, widget=forms.RadioSelect, help_text="How soon must it work?"
     )
-    detected_at = forms.DateTimeField(
-        required=False,
-        label="Noticed at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Leave empty for now.",
-    )
     is_personal_data_breach = forms.BooleanField(required=False, label="Personal data may be exposed")
 
     def __init__(self, *args, staff: bool = False, **kwargs):
@@ -52,8 +46,15 @@ class ReportForm(forms.Form):
             (s.reference, s.name) for s in Service.objects.filter(is_active=True).order_by("name")
         ]
         if staff:
+            # SPEC.md: the detection source and a past detection time are for staff
             self.fields["detection_source"] = forms.ChoiceField(
                 choices=DetectionSource.choices, initial=DetectionSource.USER_REPORT
+            )
+            self.fields["detected_at"] = forms.DateTimeField(
+                required=False,
+                label="Noticed at",
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                help_text="Leave empty for now.",
             )
             self.fields["reporter"] = forms.CharField(
                 required=False, help_text="Username of the person reporting; empty for yourself."

@@ -45,6 +45,10 @@ User = get_user_model()
 S = Status
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+# how far a given detection time may lie ahead of our clock (the sender's clock drifts)…
+CLOCK_SKEW = timedelta(minutes=5)
+# …and behind it: an SLA clock started further back measures nothing
+DETECTED_AT_MAX_AGE = timedelta(days=90)
 # a list shown again within this window (the desk refreshes every 30 s) is not a new read
 LIST_READ_WINDOW = timedelta(minutes=15)
 # the teams that may see security incidents (SPEC.md), so the only ones that can work them
@@ -250,6 +254,9 @@ def incident_create(
     _choice(urgency, Level, "urgency")
     _choice(detection_source, DetectionSource, "detection_source")
     matrix = priority_for(impact, urgency)
+    now = timezone.now()
+    if not roles & STAFF_ROLES:
+        _refuse_staff_only_fields(priority, matrix, detection_source, detected_at, now)
     if priority is not None and priority != matrix:
         _choice(priority, Priority, "priority")
         _required(
@@ -258,10 +265,14 @@ def incident_create(
             f"Priority {priority} differs from the impact × urgency matrix ({matrix}); "
             "give a priority_justification.",
         )
-    now = timezone.now()
     detected_at = detected_at or now
-    if detected_at > now + timedelta(minutes=5):
+    if detected_at > now + CLOCK_SKEW:
         raise validation_error("detected_at is in the future.", detected_at="Must not be in the future.")
+    if detected_at < now - DETECTED_AT_MAX_AGE:
+        raise validation_error(
+            f"detected_at is more than {DETECTED_AT_MAX_AGE.days} days in the past.",
+            detected_at=f"Must be within the last {DETECTED_AT_MAX_AGE.days} days.",
+        )
     with transaction.atomic():
         if reporter and reporter != actor.get_username():
             if not roles & STAFF_ROLES:
@@ -307,6 +318,35 @@ def incident_create(
             extra={"possible_duplicates": [d.reference for d in duplicates]} if duplicates else None,
         )
     return incident, duplicates
+
+
+def _refuse_staff_only_fields(priority, matrix, detection_source, detected_at, now) -> None:
+    """SPEC.md, who sets what at creation: an explicit priority, the detection source and a
+    detection time in the past drive paging and compliance, so they are for staff and
+    integrations; end users give the rest (and may flag a personal-data breach)."""
+
+    def refuse(field: str, message: str):
+        return DomainError(
+            ErrorCode.PERMISSION_DENIED, message, {field: ["Set by staff and integrations only."]}
+        )
+
+    if priority is not None and priority != matrix:
+        raise refuse(
+            "priority",
+            "An explicit priority is set by the service desk: your report's priority comes from its "
+            f"impact and urgency ({matrix}).",
+        )
+    if detection_source != DetectionSource.USER_REPORT:
+        raise refuse(
+            "detection_source",
+            f"Reports from people are user_report; {detection_source} is set by staff and integrations.",
+        )
+    if detected_at is not None and detected_at < now - CLOCK_SKEW:
+        raise refuse(
+            "detected_at",
+            "A detection time in the past is given by staff and integrations; your report is "
+            "detected when you send it.",
+        )
 
 
 def _similar(a: str, b: str) -> bool:

@@ -111,6 +111,80 @@ def test_create_by_end_user_in_another_name_is_403(api, people, svc):
     assert (Incident.objects.count(), AuditEvent.objects.count()) == before
 
 
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        (
+            {"priority": "P1", "priority_justification": "Everything is urgent."},
+            "priority",
+            "An explicit priority is set by the service desk: your report's priority comes from its "
+            "impact and urgency (P4).",
+        ),
+        (
+            {"detection_source": "monitoring_tool"},
+            "detection_source",
+            "Reports from people are user_report; monitoring_tool is set by staff and integrations.",
+        ),
+        (
+            {"detected_at": "1970-01-01T00:00:00Z"},
+            "detected_at",
+            "A detection time in the past is given by staff and integrations; your report is "
+            "detected when you send it.",
+        ),
+    ],
+    ids=["priority", "detection_source", "detected_at"],
+)
+def test_create_by_end_user_refuses_fields_that_drive_paging_and_compliance(
+    api, people, svc, extra, field, message
+):
+    """Issue 15 #5 (SPEC.md "Who sets what at creation"): end users give title, description,
+    category, impact, urgency and service, and may flag a personal-data breach."""
+    body = {"title": "Printer jam", "impact": "low", "urgency": "low", "affected_service": svc.reference}
+    before = Incident.objects.count(), AuditEvent.objects.count()
+    response = api(people.reporter).post(INCIDENTS, {**body, **extra}, format="json")
+    error = assert_error(response, 403, "permission_denied", message=message)
+    assert error["fields"] == {field: ["Set by staff and integrations only."]}
+    assert (Incident.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_create_by_end_user_may_flag_a_breach_and_give_the_matrix_priority(api, people, svc):
+    body = {
+        "title": "Customer list mailed to the wrong person",
+        "impact": "medium",
+        "urgency": "high",
+        "affected_service": svc.reference,
+        "priority": "P2",
+        "detection_source": "user_report",
+        "is_personal_data_breach": True,
+    }
+    response = api(people.reporter).post(INCIDENTS, body, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert (data["priority"], data["is_personal_data_breach"]) == ("P2", True)
+
+
+def test_create_by_staff_may_not_backdate_detection_beyond_90_days(api, people, svc):
+    body = {
+        "title": "Disk alarm",
+        "impact": "low",
+        "urgency": "low",
+        "affected_service": svc.reference,
+        "detection_source": "monitoring_tool",
+        "detected_at": "1970-01-01T00:00:00Z",
+    }
+    response = api(people.analyst).post(INCIDENTS, body, format="json")
+    error = assert_error(
+        response, 400, "validation_error", message="detected_at is more than 90 days in the past."
+    )
+    assert error["fields"] == {"detected_at": ["Must be within the last 90 days."]}
+    assert not Incident.objects.exists()
+    body["detected_at"] = "2026-12-01T08:00:00Z"
+    with time_machine.travel(datetime(2026, 12, 3, 12, 0, tzinfo=UTC), tick=False):
+        response = api(people.analyst).post(INCIDENTS, body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["detected_at"] == "2026-12-01T08:00:00Z"
+
+
 def test_create_off_matrix_priority_without_justification_is_400(api, people, svc):
     body = {
         "title": "Slow",

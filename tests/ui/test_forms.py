@@ -290,10 +290,10 @@ def test_a_stale_form_shows_the_conflict_and_offers_a_reload(people):
 
 
 def test_a_report_refused_by_the_service_is_shown_and_creates_nothing(people):
-    reporter = browser(people["reporter"])
+    analyst = browser(people["analyst"])  # a detection time is for staff (issue 15 #5)
     count = Incident.objects.count()
     response = submit(
-        reporter,
+        analyst,
         "/incidents/new/",
         "",
         {
@@ -303,14 +303,18 @@ def test_a_report_refused_by_the_service_is_shown_and_creates_nothing(people):
             "impact": "low",
             "urgency": "low",
             "detected_at": (timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "detection_source": "user_report",
         },
     )
     assert response.status_code == 200
     assert _error(response) == "detected_at is in the future."
     assert 'value="Clock skew"' in response.text  # the form keeps what was typed
     assert Incident.objects.count() == count
+    assert 'name="detected_at"' not in browser(people["reporter"]).get("/incidents/new/").text
 
-    response = submit(reporter, "/incidents/new/", "", {"title": "", "impact": "low", "urgency": "low"})
+    response = submit(
+        browser(people["reporter"]), "/incidents/new/", "", {"title": "", "impact": "low", "urgency": "low"}
+    )
     assert response.status_code == 200 and "This field is required." in response.text
     assert Incident.objects.count() == count
 
