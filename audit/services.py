@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.models import GENESIS_HASH, SYSTEM_ACTOR, AuditAction, AuditEvent
+from audit.models import GENESIS_HASH, SYSTEM_ACTOR, AuditAction, AuditEvent, HashScheme
 
 # pg_advisory_xact_lock key for the chain: one writer extends the chain at a time, and the
 # lock is held to commit, so chain order is commit order.
@@ -24,6 +24,20 @@ _AUDITLOG_ACTION = {
 def _json_safe(value):
     # Store exactly what the hash covers: the JSON round trip of the value.
     return None if value is None else json.loads(json.dumps(value, default=str))
+
+
+_REMOTE_ADDR = AuditEvent._meta.get_field("remote_addr")
+
+
+def _as_stored(event: AuditEvent) -> None:
+    """Give ``event`` the values the database will hand back, so the hash computed now is
+    the hash verify computes from the stored row (no extra query: all in Python)."""
+    event.changes = _json_safe(event.changes)
+    event.additional_data = _json_safe(event.additional_data)
+    event.serialized_data = _json_safe(event.serialized_data)
+    event.timestamp = event.timestamp or timezone.now()
+    if event.remote_addr:
+        event.remote_addr = _REMOTE_ADDR.to_python(event.remote_addr)  # IPv6 in canonical form
 
 
 def _lock_chain() -> None:
@@ -49,10 +63,8 @@ def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
         seq, prev_hash = last if last else (0, GENESIS_HASH)
         for event in events:
             seq += 1
-            event.seq, event.prev_hash = seq, prev_hash
-            event.changes = _json_safe(event.changes)
-            event.additional_data = _json_safe(event.additional_data)
-            event.timestamp = event.timestamp or timezone.now()
+            event.seq, event.prev_hash, event.scheme = seq, prev_hash, HashScheme.HMAC_SHA256
+            _as_stored(event)
             event.hash = prev_hash = event.compute_hash()
         AuditEvent.objects.bulk_create(events)  # plain INSERT, no signals
     return events
@@ -109,3 +121,24 @@ def audit_record(
 def audit_record_each(*, action: str, objs: list, actor=None, extra: dict | None = None) -> list[AuditEvent]:
     """One event per object of ``objs`` (same action and actor), written together."""
     return append_events([build_event(action=action, obj=obj, actor=actor, extra=extra) for obj in objs])
+
+
+def audit_trail_read(
+    *, actor, via: str, event: AuditEvent | None = None, filters: dict | None = None
+) -> AuditEvent:
+    """Reading the trail is itself audited (issue 15; seed 001 audits every read where access
+    is controlled): one ``read`` event per request, ref_type ``audit``, ref the opened
+    event's seq, or ``trail`` for a list with the filters it used."""
+    if event is not None:
+        read = build_event(
+            action=AuditAction.READ, obj=event, actor=actor, ref=str(event.seq), ref_type="audit"
+        )
+        read.additional_data = {"via": via}
+    else:
+        read = build_event(
+            action=AuditAction.READ, obj=AuditEvent(), actor=actor, ref="trail", ref_type="audit"
+        )
+        read.object_pk, read.object_id, read.object_repr = "", None, "audit trail"
+        read.additional_data = {"via": via, "filters": filters or {}}
+    with transaction.atomic():
+        return append_event(read)

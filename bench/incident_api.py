@@ -71,6 +71,7 @@ def configure_environment(url: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "IMS_AUDIT_KEY": secrets.token_urlsafe(48),
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_COOKIES": "false",
         "DJANGO_HSTS_SECONDS": "0",

@@ -239,6 +239,19 @@ SPECTACULAR_SETTINGS = {
 
 # --- Audit trail ----------------------------------------------------------------------
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEvent"
+# The key of the trail's hash chain and checkpoint signatures. It lives outside the
+# database, so whoever owns the database cannot recompute a rewritten chain.
+IMS_AUDIT_KEY = os.environ.get("IMS_AUDIT_KEY", "")
+if not IMS_AUDIT_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("IMS_AUDIT_KEY must be set when DJANGO_DEBUG is off.")
+    IMS_AUDIT_KEY = "ims-insecure-development-only-audit-key-do-not-use-in-production"
+# Every checkpoint is also appended here, so emptying the database does not erase the anchor.
+IMS_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("IMS_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.jsonl")
+)
+# Seed policy: "retention per organizational policy"; 2555 days is about seven years.
+IMS_AUDIT_RETENTION_DAYS = int(os.environ.get("IMS_AUDIT_RETENTION_DAYS", "2555"))
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")

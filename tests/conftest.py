@@ -47,6 +47,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         options["options"] = f"{options.get('options', '')} -c ims.allow_audit_truncate=on".strip()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_checkpoint_file(tmp_path_factory):
+    """Checkpoints written by a test must not outlive the test database they anchor: the
+    suite's file lives in the session's temporary directory (tests/audit use one each)."""
+    settings.IMS_AUDIT_CHECKPOINT_FILE = tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"
+
+
 _usernames = itertools.count(1)
 
 

@@ -181,12 +181,18 @@ def test_tamper_helper_restores_the_triggers(db):
 
 
 def test_verify_empty_chain(db):
-    assert verify() == "Audit chain intact: 0 event(s) verified."
+    assert verify() == (
+        "Audit trail intact: 0 event(s) and 0 checkpoint(s) verified. "
+        "No checkpoint yet: run manage.py audit_checkpoint."
+    )
 
 
 def test_verify_intact_chain(db):
     record(4)
-    assert verify() == "Audit chain intact: 4 event(s) verified."
+    assert verify() == (
+        "Audit trail intact: 4 event(s) and 0 checkpoint(s) verified. "
+        "No checkpoint yet: run manage.py audit_checkpoint."
+    )
 
 
 def test_verify_names_the_modified_event(db):
@@ -278,7 +284,9 @@ def test_concurrent_writers_keep_one_chain():
     assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     assert verify_chain() == (workers * per_worker, None)
-    assert verify() == f"Audit chain intact: {workers * per_worker} event(s) verified."
+    assert verify().startswith(
+        f"Audit trail intact: {workers * per_worker} event(s) and 0 checkpoint(s) verified."
+    )
 
 
 # --- the API ---------------------------------------------------------------------------------
