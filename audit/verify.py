@@ -219,8 +219,11 @@ def verify_trail(batch_size: int = 2000) -> TrailReport:
                 "(not made with this key)."
             )
             return report
+    distinct: dict[str, Anchor] = {}
+    for anchor in anchors:  # the database's copy of a checkpoint names it, else the file's
+        distinct.setdefault(anchor.signature, anchor)
     by_seq = defaultdict(list)
-    for anchor in {a.signature: a for a in anchors}.values():
+    for anchor in distinct.values():
         by_seq[anchor.seq].append(anchor)
     report.in_database, report.in_file = len(from_db), None if from_file is None else len(from_file)
     report.checkpoints = sum(len(group) for group in by_seq.values())
