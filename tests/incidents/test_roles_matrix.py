@@ -403,8 +403,8 @@ def test_role_against_operation(db, api, row, operation, expected):
                 assert body["id"] == incident.reference
         else:
             assert_error(response, HTTP_STATUS[expected], ERROR_CODES[expected])
-        # Reading a security incident is audited (SPEC.md); any other read is not.
-        audited_read = operation == "read_security" and expected == "Y"
+        # Reading a security incident or the audit trail is audited (SPEC.md); any other read is not.
+        audited_read = operation in ("read_security", "read_audit") and expected == "Y"
         new = AuditEvent.objects.filter(seq__gt=last_seq)
         assert [(e.domain_action, e.actor_label) for e in new] == (
             [("read", world.actor.username)] if audited_read else []
