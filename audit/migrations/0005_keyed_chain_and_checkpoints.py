@@ -30,9 +30,13 @@ DROP FUNCTION IF EXISTS audit_refuse_change();
 """
 SQLITE_CHECKPOINT_UP = [
     """CREATE TRIGGER audit_auditcheckpoint_no_update BEFORE UPDATE ON audit_auditcheckpoint
-       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE on audit_auditcheckpoint refused'); END""",
+       BEGIN
+           SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE on audit_auditcheckpoint refused');
+       END""",
     """CREATE TRIGGER audit_auditcheckpoint_no_delete BEFORE DELETE ON audit_auditcheckpoint
-       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE on audit_auditcheckpoint refused'); END""",
+       BEGIN
+           SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE on audit_auditcheckpoint refused');
+       END""",
 ]
 SQLITE_CHECKPOINT_DOWN = [
     "DROP TRIGGER IF EXISTS audit_auditcheckpoint_no_update",
