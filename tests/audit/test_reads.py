@@ -70,6 +70,15 @@ def test_the_admin_changelist_of_the_trail_is_a_read_with_its_filters(client, au
     assert read.additional_data == {"via": "admin", "filters": {"domain_action__exact": "update", "q": "SVC"}}
 
 
+def test_the_admin_changelist_shows_the_trail_as_it_was_asked(client, auditor):
+    record()
+    client.force_login(auditor)
+    url = reverse("admin:audit_auditevent_changelist")
+    assert ">trail<" not in client.get(url).content.decode()  # not its own read
+    assert ">trail<" in client.get(url).content.decode()  # the previous request's read
+    assert len(reads()) == 2
+
+
 def test_the_admin_change_view_of_an_event_is_a_read_of_it(client, auditor):
     events = record(2)
     client.force_login(auditor)
