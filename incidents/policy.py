@@ -5,6 +5,8 @@ Facilities) act on incidents assigned to a team they belong to. State rules live
 model's transitions; this module answers only "may this actor do this to this incident".
 """
 
+from django.utils import timezone
+
 from core.errors import DomainError, ErrorCode
 from core.roles import RESOLVER_ROLES, Role, user_roles
 from incidents.choices import HIGH_PRIORITIES
@@ -12,6 +14,9 @@ from incidents.choices import HIGH_PRIORITIES
 SD, SDM, IM = Role.SERVICE_DESK, Role.SERVICE_DESK_MANAGER, Role.INCIDENT_MANAGER
 DESK = frozenset({SD, SDM, IM})
 VENDOR_RESOLVERS = frozenset({Role.L2, Role.L3, Role.DEVOPS})
+# who may close a resolved P3/P4 before its grace period ends, overriding the reporter's
+# chance to confirm or reopen it (seed 002: "always allow a grace period"); audited as such
+GRACE_OVERRIDE = frozenset({SDM, IM})
 
 # operation -> roles that may take it on any visible incident
 ANY_INCIDENT: dict[str, frozenset] = {
@@ -98,6 +103,15 @@ def authorize(user, operation: str, incident) -> None:
         else:
             message = f"Your role may not {label} {incident.reference}."
         raise DomainError(ErrorCode.PERMISSION_DENIED, message)
+    if operation == "close" and incident.priority not in HIGH_PRIORITIES:
+        grace_ends = incident.grace_period_ends_at
+        if grace_ends and timezone.now() <= grace_ends and not user_roles(user) & GRACE_OVERRIDE:
+            raise DomainError(
+                ErrorCode.PERMISSION_DENIED,
+                f"{incident.reference} is {incident.priority}: it closes when its reporter confirms "
+                f"restoration, or by itself when the grace period ends ({grace_ends:%Y-%m-%d %H:%M} UTC). "
+                "Only a service desk manager or an incident manager may close it sooner.",
+            )
     if operation == "close" and incident.priority in HIGH_PRIORITIES:
         if not user_roles(user) & {SDM, IM}:
             raise DomainError(

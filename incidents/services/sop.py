@@ -851,12 +851,18 @@ def incident_close(
     (the grace-period close), acting as of ``at``."""
     notes = _required(closure_notes, "closure_notes", "Closing needs closure_notes.")
     with _operation_or_system(incident, actor, "close", expected_version) as inc:
-        inc.close(notes=notes, at=_system_time(actor, at))
+        now = _system_time(actor, at)
+        grace_ends = inc.grace_period_ends_at
+        # a manager closing a P3/P4 before its reporter could confirm or reopen it
+        # (policy.GRACE_OVERRIDE) is on the record as such
+        override = actor is not None and not inc.is_high_priority and grace_ends and now <= grace_ends
+        inc.close(notes=notes, at=now)
         return _save(
             inc,
             action="close",
             actor=actor,
             changes={"status": [S.RESOLVED, S.CLOSED], "closure_notes": [None, notes]},
+            extra={"grace_period_override": grace_ends.isoformat()} if override else None,
         )
 
 

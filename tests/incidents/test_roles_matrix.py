@@ -18,7 +18,9 @@ the code.)
 
 Readings of SPEC.md where it is silent (kept as the code does them):
   * a service desk analyst may close a P3/P4 ("SDM: all of the analyst's, plus close
-    high-priority incidents"; "P1/P2 only by an incident manager or service desk manager");
+    high-priority incidents"; "P1/P2 only by an incident manager or service desk manager"),
+    but only once its grace period is over (issue 15 #7: the reporter confirms or reopens it
+    first); within it, only managers may override (the cl3 cell is tried within it);
   * every role but the auditor ("change nothing") may report an incident;
   * the service desk (and so its manager) may reopen a resolved incident for a user;
   * naming major-incident roles is for service desk managers and incident managers;
@@ -74,7 +76,7 @@ TABLE = """
                            cre log cat pri asg rea dia esc eng vrs res com cl3 cl1 cnf reo maj rd  rds acs aud cmt
 end_user                    Y   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   H   D   H
 reporter                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   Y   D   Y   Y   D   D   Y
-service_desk                Y   Y   Y   Y   Y   D   Y   Y   D   D   Y   Y   Y   D   D   Y   D   Y   H   H   D   Y
+service_desk                Y   Y   Y   Y   Y   D   Y   Y   D   D   Y   Y   D   D   D   Y   D   Y   H   H   D   Y
 l1@team                     Y   D   D   D   D   D   Y   Y   D   D   Y   D   D   D   D   D   D   Y   H   H   D   Y
 l1@other                    Y   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   D   Y   H   H   D   D
 l2@team                     Y   D   D   D   D   D   Y   Y   Y   Y   Y   D   D   D   D   D   D   Y   H   H   D   Y

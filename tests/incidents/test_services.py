@@ -1201,9 +1201,9 @@ def test_communicate_refuses_resolvers(people, make):
 
 
 # ---- incident_close (SOP 13) -------------------------------------------------------------
-def test_close_p3_by_analyst(people, make, frozen):
+def test_close_p3_by_analyst_after_the_grace_period(people, make, frozen):
     inc = make("resolved", priority="P3")
-    frozen.shift(60)
+    frozen.shift(3 * 86400 + 60)  # the grace period (3 days) is over
     with one_event() as audit:
         services.incident_close(
             incident=inc.reference, actor=people.analyst, closure_notes=" User confirmed. "
@@ -1212,7 +1212,7 @@ def test_close_p3_by_analyst(people, make, frozen):
     assert (after.status, after.closure_notes, after.closed_at) == (
         "closed",
         "User confirmed.",
-        FROZEN + timedelta(seconds=60),
+        FROZEN + timedelta(days=3, seconds=60),
     )
     assert_event(
         audit.event,
@@ -1221,6 +1221,41 @@ def test_close_p3_by_analyst(people, make, frozen):
         before=inc,
         actor=people.analyst,
         changes={"status": ["resolved", "closed"], "closure_notes": [None, "User confirmed."]},
+    )
+
+
+@pytest.mark.parametrize("priority", ["P3", "P4"])
+def test_close_p3_p4_by_analyst_within_the_grace_period_is_refused(people, make, frozen, priority):
+    """Issue 15 #7 (seed 002: "always allow a grace period"): the reporter confirms or
+    reopens first; an analyst may not take that chance away."""
+    inc = make("resolved", priority=priority)
+    frozen.shift(3 * 86400)  # the last moment of the grace period
+    with refused(
+        DENIED,
+        f"{inc.reference} is {priority}: it closes when its reporter confirms restoration, or by itself "
+        "when the grace period ends (2026-03-05 10:00 UTC). Only a service desk manager or an incident "
+        "manager may close it sooner.",
+        inc,
+    ):
+        services.incident_close(incident=inc.reference, actor=people.analyst, closure_notes="Done.")
+
+
+@pytest.mark.parametrize("manager", ["sdm", "im"])
+def test_close_p3_within_the_grace_period_by_a_manager_is_an_audited_override(people, make, frozen, manager):
+    inc = make("resolved", priority="P3")
+    frozen.shift(60)
+    actor = getattr(people, manager)
+    with one_event() as audit:
+        services.incident_close(incident=inc.reference, actor=actor, closure_notes="User called: fixed.")
+    assert reload(inc).status == "closed"
+    assert_event(
+        audit.event,
+        action="close",
+        ref=inc.reference,
+        before=inc,
+        actor=actor,
+        changes={"status": ["resolved", "closed"], "closure_notes": [None, "User called: fixed."]},
+        extra={"grace_period_override": "2026-03-05T10:00:00+00:00"},
     )
 
 
