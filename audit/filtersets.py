@@ -1,6 +1,7 @@
 import django_filters
 
 from audit.models import AuditAction, AuditEvent
+from core.filters import IsoDateTimeFilter
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
@@ -8,8 +9,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
     ref_type = django_filters.CharFilter()
     action = django_filters.ChoiceFilter(field_name="domain_action", choices=AuditAction.choices)
     actor = django_filters.CharFilter(field_name="actor_label")
-    created_after = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

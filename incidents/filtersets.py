@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from core.filters import IsoDateTimeFilter
 from incidents.choices import Category, DetectionSource, Level, Priority, Status
 from incidents.models import Incident
 from incidents.selectors import sla_at_risk_q, sla_breached_q
@@ -22,8 +23,8 @@ class IncidentFilterSet(django_filters.FilterSet):
     reporter = django_filters.CharFilter(field_name="reporter__username")
     affected_service = django_filters.CharFilter(field_name="affected_service__reference")
     service = django_filters.CharFilter(field_name="affected_service__reference")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     is_personal_data_breach = django_filters.BooleanFilter()
     q = django_filters.CharFilter(method="search")
     sla = django_filters.ChoiceFilter(
