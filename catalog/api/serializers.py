@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from catalog.models import Criticality, Service, Vendor, VendorContact
+from core.api.serializers import StrictFieldsMixin, StrictInputSerializer
 
 
 class ServiceOutputSerializer(serializers.ModelSerializer):
@@ -25,7 +26,7 @@ class ServiceOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class ServiceInputSerializer(serializers.Serializer):
+class ServiceInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     criticality = serializers.ChoiceField(choices=Criticality.choices, default=Criticality.MEDIUM)
@@ -34,7 +35,7 @@ class ServiceInputSerializer(serializers.Serializer):
     calendar = serializers.CharField(required=False, allow_null=True, default=None)
 
 
-class ServiceUpdateSerializer(serializers.Serializer):
+class ServiceUpdateSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     criticality = serializers.ChoiceField(choices=Criticality.choices, required=False)
@@ -44,7 +45,7 @@ class ServiceUpdateSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
-class VendorContactSerializer(serializers.ModelSerializer):
+class VendorContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = VendorContact
         fields = ["name", "role", "email", "phone"]
@@ -69,7 +70,7 @@ class VendorOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class VendorInputSerializer(serializers.Serializer):
+class VendorInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     website = serializers.URLField(required=False, allow_blank=True, default="")
     support_portal = serializers.URLField(required=False, allow_blank=True, default="")

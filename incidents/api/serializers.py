@@ -3,6 +3,7 @@ from datetime import datetime
 from rest_framework import serializers
 
 from communications.models import Channel, Communication
+from core.api.serializers import StrictInputSerializer, governed_by
 from incidents.choices import (
     AssignmentTeam,
     Category,
@@ -105,7 +106,7 @@ class DuplicateSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "status", "created_at"]
 
 
-class IncidentCreateSerializer(serializers.Serializer):
+class IncidentCreateSerializer(StrictInputSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, default="")
     category = serializers.ChoiceField(choices=Category.choices, default=Category.OTHER)
@@ -121,15 +122,39 @@ class IncidentCreateSerializer(serializers.Serializer):
     is_personal_data_breach = serializers.BooleanField(default=False)
 
 
-class VersionedSerializer(serializers.Serializer):
+class VersionedSerializer(StrictInputSerializer):
     """Every action accepts ``version``: the record's version when the client loaded it."""
 
     version = serializers.IntegerField(required=False, min_value=1)
 
 
+# The incident's fields that an action sets: a PATCH naming one is told which action.
+GOVERNED_BY_ACTION = governed_by(
+    {
+        "log/": (
+            "description", "affected_service", "diagnosis", "workaround", "has_workaround",
+            "is_personal_data_breach",
+        ),
+        "categorize/": ("category",),
+        "prioritize/": ("priority", "impact", "urgency", "priority_justification", "matrix_priority"),
+        "assign/": ("assigned_team", "assignee"),
+        "escalate/": ("escalation_target", "escalation_reason"),
+        "resolve/": ("resolution_summary", "service_restored"),
+        "close/": ("closure_notes",),
+        "major-roles/": ("incident_commander", "communications_lead", "technical_lead"),
+    }
+)  # fmt: skip
+
+
 class IncidentEditSerializer(VersionedSerializer):
     title = serializers.CharField(max_length=200, required=False)
     subcategory = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    governed_fields = {
+        **{field: "Read-only; IMS sets it." for field in IncidentDetailSerializer.Meta.fields},
+        "status": "Read-only; use an action.",
+        **GOVERNED_BY_ACTION,
+    }
 
 
 class LogSerializer(VersionedSerializer):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api.serializers import StrictInputSerializer
 from sla.models import Clock, SlaPolicy, SlaTarget
 
 
@@ -22,7 +23,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
         return f"SLA-v{obj.version}"
 
 
-class TargetInputSerializer(serializers.Serializer):
+class TargetInputSerializer(StrictInputSerializer):
     acknowledge_minutes = serializers.IntegerField(min_value=1)
     resolve_minutes = serializers.IntegerField(min_value=1)
     update_every_minutes = serializers.IntegerField(
@@ -31,6 +32,6 @@ class TargetInputSerializer(serializers.Serializer):
     clock = serializers.ChoiceField(choices=Clock.choices)
 
 
-class SlaPolicyInputSerializer(serializers.Serializer):
+class SlaPolicyInputSerializer(StrictInputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     targets = serializers.DictField(child=TargetInputSerializer())
