@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from core.errors import DomainError, ErrorCode
@@ -75,9 +77,30 @@ def healthz(request):
 def api_not_found(request, exception=None):
     """404 for unknown URLs: the envelope under /api/, the page elsewhere."""
     if request.path.startswith("/api/"):
-        error = DomainError(ErrorCode.NOT_FOUND, f"No API endpoint at {request.path}.")
-        return JsonResponse(error.as_envelope(), status=404)
+        return _api_not_found_envelope(request)
     return render(request, "404.html", status=404)
+
+
+@csrf_exempt  # it changes nothing; a POST to a wrong URL is told so, not refused for CSRF
+def api_catch_all(request, rest=""):
+    """The last API route: an unknown URL under /api/ is the not_found envelope, also in
+    DEBUG mode (where Django shows its technical page instead of calling handler404)."""
+    return _api_not_found_envelope(request)
+
+
+def _api_not_found_envelope(request) -> JsonResponse:
+    message = f"No API endpoint at {request.path}."
+    if not request.path.endswith("/") and _resolves_elsewhere(request.path + "/"):
+        message = f"No API endpoint at {request.path}; did you mean {request.path}/ ?"
+    error = DomainError(ErrorCode.NOT_FOUND, message)
+    return JsonResponse(error.as_envelope(), status=404)
+
+
+def _resolves_elsewhere(path: str) -> bool:
+    try:
+        return resolve(path).func is not api_catch_all
+    except Resolver404:
+        return False
 
 
 def server_error(request):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include("ims.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # last: any other /api/ URL is the not_found envelope, in DEBUG mode too
+    re_path(r"^api/(?P<rest>.*)$", core_views.api_catch_all, name="api-not-found"),
 ]
 
 handler404 = "core.views.api_not_found"

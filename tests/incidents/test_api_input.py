@@ -1,0 +1,139 @@
+"""Input the incident API used to drop or crash on: fields an operation does not take (a
+PATCH of ``priority``, a typo in an action body) and date filters PostgreSQL cannot
+store. Each is a 400 validation_error naming the field, and changes nothing."""
+
+import pytest
+from django.test import Client
+
+from audit.models import AuditEvent
+from incidents.models import Incident
+from tests.helpers import assert_error
+from tests.incidents.factories import reload
+
+INCIDENTS = "/api/v1/incidents/"
+
+
+@pytest.fixture(autouse=True)
+def _fast_users(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def url(ref: str, action: str | None = None) -> str:
+    return f"{INCIDENTS}{ref}/" + (f"{action}/" if action else "")
+
+
+def snapshot(incident) -> dict:
+    row = Incident.objects.filter(pk=incident.pk).values().get()
+    return {"row": row, "audit": AuditEvent.objects.count()}
+
+
+# ---- fields an operation does not take ----------------------------------------------------
+def test_patch_with_priority_is_refused_naming_the_prioritize_action(api, people, make):
+    inc = make("in_progress", priority="P3")
+    before = snapshot(inc)
+    response = api(people.im).patch(url(inc.reference), {"priority": "P1"}, format="json")
+    error = assert_error(
+        response,
+        400,
+        "validation_error",
+        message="Invalid input. priority: Not changed here; use the prioritize/ action.",
+    )
+    assert error["fields"] == {"priority": ["Not changed here; use the prioritize/ action."]}
+    assert snapshot(inc) == before
+    assert reload(inc).priority == "P3"
+
+
+def test_patch_names_every_refused_field_with_a_valid_one_beside_them(api, people, make):
+    inc = make("in_progress")
+    before = snapshot(inc)
+    body = {"title": "New title", "assignee": people.l1.username, "created_at": "2026-01-01", "titel": "x"}
+    response = api(people.im).patch(url(inc.reference), body, format="json")
+    error = assert_error(response, 400, "validation_error")
+    assert error["fields"] == {
+        "assignee": ["Not changed here; use the assign/ action."],
+        "created_at": ["Read-only; IMS sets it."],
+        "titel": ["Unknown field; this operation accepts: version, title, subcategory."],
+    }
+    assert error["message"] == (
+        "Invalid input. assignee: Not changed here; use the assign/ action.; "
+        "created_at: Read-only; IMS sets it.; "
+        "titel: Unknown field; this operation accepts: version, title, subcategory."
+    )
+    assert snapshot(inc) == before
+
+
+def test_patch_of_title_alone_still_works(api, people, make):
+    """The other side: the strict check must not refuse what PATCH does take."""
+    inc = make("in_progress")
+    response = api(people.im).patch(url(inc.reference), {"title": "Renamed", "version": inc.version})
+    assert response.status_code == 200, response.json()
+    assert reload(inc).title == "Renamed"
+
+
+def test_an_action_body_with_a_misspelt_field_is_refused(api, people, make):
+    inc = make("open")
+    before = snapshot(inc)
+    body = {"impact": "high", "urgency": "high", "justificaton": "Payroll day."}
+    response = api(people.im).post(url(inc.reference, "prioritize"), body, format="json")
+    error = assert_error(
+        response,
+        400,
+        "validation_error",
+        message="Invalid input. justificaton: Unknown field; this operation accepts: "
+        "version, priority, impact, urgency, justification.",
+    )
+    assert list(error["fields"]) == ["justificaton"]
+    assert snapshot(inc) == before
+
+
+def test_create_with_an_unknown_field_is_refused_and_creates_nothing(api, people, svc):
+    body = {"title": "Printer", "impact": "low", "urgency": "low", "affected_service": svc.reference}
+    response = api(people.analyst).post(INCIDENTS, {**body, "status": "resolved"}, format="json")
+    error = assert_error(response, 400, "validation_error", contains="status: Unknown field;")
+    assert list(error["fields"]) == ["status"]
+    assert not Incident.objects.exists()
+
+
+# ---- date filters -------------------------------------------------------------------------
+@pytest.mark.parametrize("offset", ["+16:00", "-16:00", "+23:59"])
+def test_a_date_filter_offset_past_1559_is_a_validation_error(api, people, make, offset):
+    make("open")
+    response = api(people.analyst).get(INCIDENTS, {"created_after": f"2026-01-01T00:00:00{offset}"})
+    error = assert_error(
+        response,
+        400,
+        "validation_error",
+        message="Invalid input. created_after: Enter a UTC offset between -15:59 and +15:59.",
+    )
+    assert error["fields"] == {"created_after": ["Enter a UTC offset between -15:59 and +15:59."]}
+
+
+def test_a_date_filter_that_leaves_the_datetime_range_in_utc_is_a_validation_error(api, people):
+    response = api(people.analyst).get(INCIDENTS, {"created_before": "0001-01-01T00:00:00+01:00"})
+    assert_error(
+        response,
+        400,
+        "validation_error",
+        message="Invalid input. created_before: Enter a date/time between years 1 and 9999 in UTC.",
+    )
+
+
+def test_a_date_filter_at_the_largest_offset_filters(api, people, make):
+    inc = make("open")
+    created = inc.created_at.astimezone().replace(microsecond=0)
+    response = api(people.analyst).get(INCIDENTS, {"created_before": "2999-01-01T00:00:00+15:59"})
+    assert response.status_code == 200, response.json()
+    assert [row["id"] for row in response.json()["results"]] == [inc.reference]
+    later = f"{created.year + 1}-01-01T00:00:00-15:59"
+    response = api(people.analyst).get(INCIDENTS, {"created_after": later})
+    assert response.json()["count"] == 0
+
+
+def test_the_workspace_shows_a_bad_date_filter_instead_of_failing(people, make):
+    make("open")
+    client = Client()
+    client.force_login(people.analyst)
+    page = client.get("/incidents/", {"queue": "all", "created_after": "2026-01-01T00:00:00+16:00"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Some filters are invalid: created_after: Enter a UTC offset between -15:59 and +15:59." in text
