@@ -234,6 +234,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",  # the error envelope on every operation
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "incidents.choices.Level",
         "EscalationTargetEnum": "incidents.choices.EscalationTarget",

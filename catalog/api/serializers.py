@@ -6,8 +6,8 @@ from core.api.serializers import StrictFieldsMixin, StrictInputSerializer
 
 class ServiceOutputSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="reference")
-    owner_team = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    calendar = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    owner_team = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    calendar = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     depends_on = serializers.SlugRelatedField(slug_field="reference", many=True, read_only=True)
 
     class Meta:

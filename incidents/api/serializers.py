@@ -34,12 +34,15 @@ _username = serializers.SlugRelatedField(slug_field="username", read_only=True)
 class IncidentSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="reference", read_only=True)
     reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    incident_commander = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    communications_lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    technical_lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    incident_commander = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    communications_lead = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    technical_lead = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     affected_service = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    assigned_team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    assigned_team = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    escalation_target = serializers.ChoiceField(
+        choices=EscalationTarget.choices, allow_blank=True, read_only=True
+    )  # "" until the first escalation
     matrix_priority = serializers.SerializerMethodField()
     is_major = serializers.BooleanField(read_only=True)
     grace_period_ends_at = serializers.SerializerMethodField()
@@ -246,7 +249,7 @@ class VendorEngagementSerializer(serializers.ModelSerializer):
 class CommunicationSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="reference")
     subject = serializers.CharField(source="subject_ref")
-    sender = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    sender = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Communication

@@ -3,7 +3,7 @@
 Views only parse, call the service and render; services decide everything else.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -119,10 +119,8 @@ class IncidentViewSet(
         return self._detail(request, reference)
 
     def _action_schema(serializer):  # noqa: N805 - a decorator factory used in the class body
-        return extend_schema(
-            request=serializer,
-            responses={200: s.IncidentDetailSerializer, 400: OpenApiResponse(description="error envelope")},
-        )
+        # the error responses (400, 401, …) are added to every operation by core.api.schema
+        return extend_schema(request=serializer, responses={200: s.IncidentDetailSerializer})
 
     @_action_schema(s.LogSerializer)
     @action(detail=True, methods=["post"])
@@ -200,7 +198,7 @@ class IncidentViewSet(
         return self._act(request, id, s.MajorRolesSerializer, services.incident_set_major_roles)
 
     @extend_schema(request=None, responses={200: s.CommunicationSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def communications(self, request, id=None):
         incident = self.get_object()
         services.incident_record_read(incident=incident, actor=request.user)

@@ -13,7 +13,7 @@ class SlaTargetSerializer(serializers.ModelSerializer):
 class SlaPolicySerializer(serializers.ModelSerializer):
     id = serializers.SerializerMethodField()
     targets = SlaTargetSerializer(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = SlaPolicy

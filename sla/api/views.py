@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -9,6 +10,15 @@ from sla.models import SlaPolicy
 from sla.services import sla_policy_publish
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The policy's id, e.g. SLA-v3."
+            )
+        ]
+    )
+)
 class SlaPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """SLA policy versions, newest first (staff read them). POST publishes a new version
     (incident managers and admins); it applies to incidents logged from then on."""
