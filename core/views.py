@@ -1,7 +1,3 @@
-import time
-
-from django.conf import settings
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -10,68 +6,32 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from core.admin import may_use_admin
 from core.errors import DomainError, ErrorCode
-from core.models import Heartbeat
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
-
-
-def _check_database() -> dict:
-    started = time.perf_counter()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        ok, error = True, None
-    except Exception as exc:  # noqa: BLE001 - reported, not raised
-        ok, error = False, str(exc)
-    result = {"ok": ok, "vendor": connection.vendor, "ms": round((time.perf_counter() - started) * 1000, 1)}
-    if error:
-        result["error"] = error
-    return result
-
-
-def _check_broker() -> dict:
-    from ims.celery import app
-
-    started = time.perf_counter()
-    url = settings.CELERY_BROKER_URL
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        ok, error = True, None
-    except Exception as exc:  # noqa: BLE001 - reported, not raised
-        ok, error = False, str(exc)
-    result = {
-        "ok": ok,
-        "url": _redact(url),
-        "ms": round((time.perf_counter() - started) * 1000, 1),
-    }
-    if error:
-        result["error"] = error
-    beat = Heartbeat.objects.filter(name="beat").first()
-    result["last_heartbeat"] = beat.last_seen.isoformat() if beat else None
-    return result
+from core.health import health_report
+from core.throttling import HealthzRateThrottle
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    database = _check_database()
-    broker = _check_broker() if database["ok"] else {"ok": False, "error": "database down"}
-    ok = database["ok"] and broker["ok"]
-    body = {
-        "status": "ok" if ok else "unavailable",
-        "time": timezone.now().isoformat(),
-        "database": database,
-        "broker": broker,
-    }
-    return JsonResponse(body, status=200 if ok else 503)
+    """The orchestrator's probe. Anyone gets ``status`` (ok / unavailable) and 200 / 503;
+    people who may use the admin also get what was checked, how long it took and why it
+    failed. Anonymous callers are throttled per address (429 past the rate)."""
+    staff = request.user.is_authenticated and may_use_admin(request.user)
+    if not staff:
+        throttle = HealthzRateThrottle()
+        if not throttle.allow_request(request, None):
+            wait = throttle.wait()
+            response = JsonResponse({"status": "rate_limited"}, status=429)
+            if wait is not None:
+                response["Retry-After"] = str(max(1, int(wait)))
+            return response
+    report = health_report()
+    body = {"status": "ok" if report["ok"] else "unavailable", "time": timezone.now().isoformat()}
+    if staff:
+        body.update(database=report["database"], broker=report["broker"])
+    return JsonResponse(body, status=200 if report["ok"] else 503)
 
 
 def api_not_found(request, exception=None):

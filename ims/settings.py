@@ -195,6 +195,11 @@ if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Health checks come over plain HTTP from the orchestrator.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz: each check (database, broker) gives up after this many seconds; the result is
+# kept this long per process; anonymous callers are limited per address.
+IMS_HEALTHZ_TIMEOUT = float(os.environ.get("IMS_HEALTHZ_TIMEOUT", "1"))
+IMS_HEALTHZ_CACHE_SECONDS = float(os.environ.get("IMS_HEALTHZ_CACHE_SECONDS", "5"))
+IMS_THROTTLE_HEALTHZ = os.environ.get("IMS_THROTTLE_HEALTHZ", "120/minute")
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
