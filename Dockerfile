@@ -9,7 +9,7 @@ WORKDIR /app
 COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
 RUN pip install --no-cache-dir . \
- && DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only IMS_AUDIT_KEY=collectstatic-only python manage.py collectstatic --noinput
+ && DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only IMS_AUDIT_KEY=collectstatic-only IMS_ALLOW_LOCAL_CACHE=true python manage.py collectstatic --noinput
 RUN useradd --system ims && mkdir -p /app/data /var/lib/ims-audit && chown ims /app/data /var/lib/ims-audit
 USER ims
 EXPOSE 8000

@@ -2,6 +2,7 @@
 own transaction (users' roles and flags, team members, tokens issued or revoked); nothing is
 deleted: users are deactivated and tokens revoked, so the trail's actors stay resolvable."""
 
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
@@ -132,3 +133,16 @@ class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
     def revoke(self, request, queryset):
         revoked = sum(token_revoke(token=token, actor=request.user) for token in queryset)
         messages.success(request, f"Revoked {revoked} token(s).")
+
+
+@admin.register(AccessAttempt)
+class LoginLockoutAdmin(RoleGatedAdmin, admin.ModelAdmin):
+    """Failed sign-ins being counted (django-axes), read-only: a pair at the limit is
+    locked out until its cool-off ends or `manage.py axes_reset_username` clears it."""
+
+    view_roles = (Role.ADMIN, *ACCOUNT_READERS)
+    edit_roles = ()
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "path_info"]
+    search_fields = ["username", "ip_address"]
+    fields = ["username", "ip_address", "failures_since_start", "attempt_time", "path_info", "user_agent"]
+    readonly_fields = fields

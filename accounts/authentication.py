@@ -1,13 +1,46 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken, hash_token
 
 
+class BadTokenThrottle(SimpleRateThrottle):
+    """Failed token authentications per address, ``IMS_THROTTLE_BAD_TOKEN`` (counted in the
+    configured cache, like DRF's throttles). Only failures count; once an address is past
+    the rate, every token it sends is refused until the window has passed, so a flood of
+    guesses cannot go on testing keys."""
+
+    scope = "bad_token"
+
+    def get_rate(self):
+        return settings.IMS_THROTTLE_BAD_TOKEN
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def _load(self, request) -> None:
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+
+    def refuse_if_flooding(self, request) -> None:
+        self._load(request)
+        if len(self.history) >= self.num_requests:
+            raise exceptions.Throttled(wait=self.wait())
+
+    def record_failure(self, request) -> None:
+        self._load(request)
+        self.history.insert(0, self.now)
+        self.cache.set(self.key, self.history, self.duration)
+
+
 class TokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Token <key>``, checked against the stored hash."""
+    """``Authorization: Token <key>``, checked against the stored hash; an address that
+    keeps sending bad tokens is answered 429 (BadTokenThrottle)."""
 
     keyword = "Token"
 
@@ -15,6 +48,15 @@ class TokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
+        throttle = BadTokenThrottle()
+        throttle.refuse_if_flooding(request)
+        try:
+            return self._authenticate(header)
+        except exceptions.AuthenticationFailed:
+            throttle.record_failure(request)
+            raise
+
+    def _authenticate(self, header):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
                 "Invalid token header: expected 'Authorization: Token <key>'."

@@ -4,7 +4,7 @@ shared by every worker when the cache is Redis)."""
 import logging
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -28,3 +28,9 @@ class HealthzRateThrottle(SimpleRateThrottle):
         except Exception:  # noqa: BLE001 - the cache is down; the probe reports the rest
             logger.warning("healthz throttle skipped: the cache is unavailable", exc_info=True)
             return True
+
+
+def client_address(request) -> str | None:
+    """The caller's address as DRF's throttles see it (REMOTE_ADDR, or the proxy's entry in
+    X-Forwarded-For with NUM_PROXIES), for the sign-in lockout too."""
+    return BaseThrottle().get_ident(request)

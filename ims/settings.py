@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY and DJANGO_DEBUG=false.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "communications",
     "sla",
     "incidents",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last: turns a locked-out sign-in into its page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ims.urls"
@@ -157,14 +161,26 @@ STORAGES = {
     },
 }
 
+# API throttles, the bad-token limit and /healthz's limit count in this cache. Local memory
+# counts per process (four workers, four times the limit), so production needs Redis:
+# without CACHE_URL it refuses to start unless IMS_ALLOW_LOCAL_CACHE says one process is
+# all there is.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("CACHE_URL", "").startswith("redis://"):
+if os.environ.get("CACHE_URL", "").startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+            # a Redis outage must not hold requests longer than a second per call
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+elif not DEBUG and not env_bool("IMS_ALLOW_LOCAL_CACHE", False):
+    raise ImproperlyConfigured(
+        "CACHE_URL must point at Redis (redis://host:6379/1) when DJANGO_DEBUG is off: rate limits "
+        "are counted in the cache, and local memory counts them per process. Set "
+        "IMS_ALLOW_LOCAL_CACHE=true only for a single-process deployment."
+    )
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -191,6 +207,25 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sign-in lockout (django-axes) for the desk's and the admin's login: after
+# IMS_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair is refused
+# for IMS_LOGIN_COOLOFF_MINUTES (429, the lockout page); the lockout is audited on the
+# user. Counted in the database, so shared by every worker. Unlock early with
+# `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("IMS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("IMS_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# the cool-off runs from the lockout: attempts while locked out neither count nor extend it
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ADMIN = False  # its pages answer to Django permissions; ours to roles (accounts.admin)
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_address"  # the same address as the throttles
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Health checks come over plain HTTP from the orchestrator.
@@ -226,9 +261,20 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("IMS_THROTTLE_ANON", "60/minute"),
         "user": os.environ.get("IMS_THROTTLE_USER", "3000/minute"),
     },
+    # Who the caller is, for throttles: REMOTE_ADDR, or the address the proxy appends to
+    # X-Forwarded-For (never the whole header, which the caller writes).
+    "NUM_PROXIES": int(
+        os.environ.get("IMS_NUM_PROXIES", "1" if env_bool("DJANGO_BEHIND_PROXY", False) else "0")
+    ),
     "PAGE_SIZE": 50,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+if not DEBUG:
+    # production answers JSON only: no browsable API (its forms, its inline script)
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# Failed token authentications per address (accounts.authentication): past this rate every
+# token from that address is answered 429 until the window has passed.
+IMS_THROTTLE_BAD_TOKEN = os.environ.get("IMS_THROTTLE_BAD_TOKEN", "20/minute")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "IMS API",

@@ -102,3 +102,14 @@ def _fresh_sla_caches():
     sla_caches_clear()
     yield
     sla_caches_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (DRF's throttles, the bad-token limit) live in the cache: each
+    test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
