@@ -87,4 +87,16 @@
     foldFiltersOnPhones();
   });
   document.addEventListener("htmx:afterSwap", tick);
+
+  // Self-refreshing lists ([data-poll]): skipped while the tab is hidden, and marked as
+  // background requests, which do not keep an idle session alive. (A filter expression in
+  // hx-trigger would need eval, which the content security policy refuses.)
+  document.addEventListener("htmx:confirm", function (event) {
+    if (event.target.hasAttribute("data-poll") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.hasAttribute("data-poll")) { event.detail.headers["X-IMS-Background"] = "1"; }
+  });
 })();
