@@ -1,6 +1,7 @@
 """Writers for users, roles and tokens."""
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,6 +9,17 @@ from accounts.models import ApiToken, Team, User
 from audit.services import audit_record
 from core.errors import validation_error
 from core.roles import Role
+
+
+def _check_username(username: str) -> None:
+    """The admin's rules for a username: the model field's validators (Django's username
+    validator: letters, digits and @/./+/-/_; at most 150 characters)."""
+    field = User._meta.get_field(User.USERNAME_FIELD)
+    try:
+        field.run_validators(username)
+    except DjangoValidationError as exc:
+        reason = " ".join(exc.messages)
+        raise validation_error(f"Invalid username {username!r}: {reason}", username=reason) from exc
 
 
 def user_provision(
@@ -19,6 +31,7 @@ def user_provision(
     """
     if not username:
         raise validation_error("A username is required.", username="This field is required.")
+    _check_username(username)
     unknown = sorted(set(roles) - {r.value for r in Role})
     if unknown:
         raise validation_error(

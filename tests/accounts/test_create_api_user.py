@@ -142,3 +142,50 @@ def test_role_is_required(db):
     with pytest.raises(CommandError, match="--role"):
         run("nagios")
     assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (
+            "nagios monitor",
+            "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+        ),
+        (
+            "nagios;drop",
+            "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+        ),
+        ("n" * 151, "Ensure this value has at most 150 characters (it has 151)."),
+    ],
+)
+def test_a_username_the_admin_would_refuse_is_refused_and_creates_nothing(db, name, reason):
+    with pytest.raises(CommandError) as excinfo:
+        run(name, "--role", "l1")
+    assert str(excinfo.value) == f"Invalid username {name!r}: {reason}"
+    assert excinfo.value.returncode == 1  # manage.py exits with it
+    assert not User.objects.exists()
+    assert not ApiToken.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_the_longest_valid_username_is_accepted(db):
+    name = "a.b-c_d+e@" + "n" * 140
+    assert run(name, "--role", "l1")[0] == f"Created user {name} with roles l1"
+
+
+def test_the_command_line_exits_non_zero_with_the_message(db):
+    """Through manage.py's own entry point: the message on stderr, exit status 1."""
+    from django.core.management import ManagementUtility
+
+    err = io.StringIO()
+    utility = ManagementUtility(["manage.py", "create_api_user", "bad name", "--role", "l1"])
+    with pytest.raises(SystemExit) as excinfo:
+        from contextlib import redirect_stderr
+
+        with redirect_stderr(err):
+            utility.execute()
+    assert excinfo.value.code == 1
+    assert err.getvalue().strip() == (
+        "CommandError: Invalid username 'bad name': Enter a valid username. This value may contain "
+        "only letters, numbers, and @/./+/-/_ characters."
+    )
