@@ -317,6 +317,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",  # the error envelope on every operation
+        "incidents.api.schema.work_notes_optional",  # fields a reporter is not shown
     ],
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "incidents.choices.Level",

@@ -6,7 +6,7 @@ from operator import itemgetter
 from django.db.models import F, Q, QuerySet
 
 from audit.models import AuditEvent
-from communications.models import Communication
+from communications.models import Communication, Recipients
 from core.roles import Role, user_roles
 from incidents.choices import ACTIVE_STATUSES, Category
 from incidents.models import Incident
@@ -14,6 +14,38 @@ from sla.models import SlaEvent
 
 # Roles that see every incident, security ones included (SPEC.md: Security incidents).
 SEE_ALL = frozenset({Role.L3, Role.INCIDENT_MANAGER, Role.AUDITOR, Role.ADMIN})
+
+# SPEC.md, what the reporter sees: title, status, priority, service, SLA times, resolution
+# summary and the messages addressed to them; not what the people working the incident
+# write for each other (ITSM's work notes versus comments). These fields are theirs only.
+WORK_NOTE_FIELDS = frozenset(
+    {
+        "priority_justification", "assigned_team", "assignee", "escalation_target",
+        "escalation_reason", "escalation_count", "escalated_at", "diagnosis", "workaround",
+        "has_workaround", "incident_commander", "communications_lead",
+        "technical_lead", "breach_notification_due_at", "last_stakeholder_update_at",
+    }
+)  # fmt: skip
+# the changes of the timeline a reporter is shown
+REPORTER_CHANGES = frozenset(
+    {"status", "title", "category", "priority", "affected_service", "resolution_summary", "closure_notes"}
+)
+ADDRESSED_TO_REPORTER = frozenset({Recipients.END_USERS, Recipients.REPORTER})
+
+
+def sees_work_notes(user) -> bool:
+    """Staff see everything of the incidents they may see; an end user (who can see only
+    what they reported) sees what is meant for a reporter."""
+    return bool(user_roles(user) - {Role.END_USER})
+
+
+def communication_visible_to(user, communication: Communication) -> bool:
+    """A reporter sees the messages addressed to them or to end users, and their own."""
+    return (
+        sees_work_notes(user)
+        or communication.sender_id == user.pk
+        or bool(ADDRESSED_TO_REPORTER & set(communication.recipients))
+    )
 
 
 def incidents_visible_to(user) -> QuerySet[Incident]:
@@ -67,9 +99,30 @@ def sla_at_risk_q(now: datetime) -> Q:
     return Q(status__in=ACTIVE_STATUSES) & warned & ~sla_breached_q(now)
 
 
-def incident_timeline(incident: Incident) -> list[dict]:
+def incident_timeline(incident: Incident, viewer=None) -> list[dict]:
     """Audit events, communications and SLA events of one incident, oldest first, in three
-    queries whatever their number."""
+    queries whatever their number. A ``viewer`` who does not see work notes (the reporter)
+    gets the messages meant for them and the changes of REPORTER_CHANGES only."""
+    entries = _timeline_entries(incident)
+    if viewer is None or sees_work_notes(viewer):
+        return entries
+    shown = []
+    for entry in entries:
+        if entry["type"] == "communication":
+            if entry["sender_id"] == viewer.pk or ADDRESSED_TO_REPORTER & set(entry["recipients"]):
+                shown.append(entry)
+        elif entry["type"] == "audit":
+            changes = {
+                k: v
+                for k, v in entry["changes"].items()
+                if k in REPORTER_CHANGES or (k == "reason" and entry["action"] == "reopen")
+            }
+            if changes or entry["action"] in ("identify", "resolve", "close", "reopen"):
+                shown.append({**entry, "changes": changes})
+    return shown
+
+
+def _timeline_entries(incident: Incident) -> list[dict]:
     entries = [
         {
             "at": e.timestamp,
@@ -89,6 +142,7 @@ def incident_timeline(incident: Incident) -> list[dict]:
             "action": c.kind,
             "label": c.get_kind_display().lower(),
             "actor": c.sender.get_username() if c.sender_id else "system",
+            "sender_id": c.sender_id,
             "recipients": c.recipients,
             "recipient_detail": c.recipient_detail,
             "message": c.message,

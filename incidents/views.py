@@ -28,6 +28,7 @@ from incidents.selectors import (
     incident_detail_queryset,
     incident_list_queryset,
     incident_timeline,
+    sees_work_notes,
     sla_at_risk_q,
     sla_breached_q,
 )
@@ -175,7 +176,8 @@ def _detail_context(request, incident, *, error=None, error_op=None, bound=None)
     return {
         "incident": incident,
         "sla": sla_state(incident),
-        "timeline": incident_timeline(incident),
+        "timeline": incident_timeline(incident, request.user),
+        "work_notes": sees_work_notes(request.user),
         "panels": panels,
         "error": error,
         "error_op": error_op,

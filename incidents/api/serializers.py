@@ -15,6 +15,7 @@ from incidents.choices import (
     priority_for,
 )
 from incidents.models import Incident, VendorEngagement
+from incidents.selectors import WORK_NOTE_FIELDS, sees_work_notes
 from incidents.sla import sla_state
 
 _datetime = serializers.DateTimeField()
@@ -62,6 +63,14 @@ class IncidentSerializer(serializers.ModelSerializer):
             "sla", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not sees_work_notes(request.user):
+            for field in WORK_NOTE_FIELDS:
+                data.pop(field, None)
+        return data
 
     def get_sla(self, obj) -> dict:
         state = sla_state(obj, self.context.get("now"))

@@ -15,7 +15,12 @@ from incidents import services
 from incidents.api import serializers as s
 from incidents.filtersets import IncidentFilterSet
 from incidents.models import VendorEngagement
-from incidents.selectors import incident_detail_queryset, incident_list_queryset, incidents_visible_to
+from incidents.selectors import (
+    communication_visible_to,
+    incident_detail_queryset,
+    incident_list_queryset,
+    incidents_visible_to,
+)
 
 
 def _expected_version(request, data: dict) -> int | None:
@@ -203,7 +208,8 @@ class IncidentViewSet(
         incident = self.get_object()
         services.incident_record_read(incident=incident, actor=request.user)
         rows = Communication.objects.filter(subject_ref=incident.reference).select_related("sender")
-        return Response(s.CommunicationSerializer(rows.order_by("created_at"), many=True).data)
+        rows = [c for c in rows.order_by("created_at") if communication_visible_to(request.user, c)]
+        return Response(s.CommunicationSerializer(rows, many=True).data)
 
 
 class VendorEngagementViewSet(

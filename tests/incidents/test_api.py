@@ -966,3 +966,46 @@ def test_unknown_vendor_engagement_is_not_found_by_reference(api, people):
         "not_found",
         message="Vendor engagement VEN-999999 was not found.",
     )
+
+
+# ---- what the reporter sees (issue 15 #4) ----------------------------------------------
+def _worked_on(people, make):
+    """An incident with work notes, an escalation and messages to every group."""
+    inc = make("in_progress", team="L2")
+    ref = inc.reference
+    services.incident_diagnose(incident=ref, actor=people.im, steps="Heap dump shows a leak in libfoo.")
+    services.incident_escalate(incident=ref, actor=people.im, target="L3", reason="L2 suspects the vendor.")
+    for group, text in (("executives", "Board briefing: revenue at risk."), ("end_users", "We are on it.")):
+        services.incident_communicate(incident=ref, actor=people.im, recipients=[group], message=text)
+    services.incident_comment(incident=ref, actor=people.reporter, message="Still broken here.")
+    return reload(inc)
+
+
+def test_the_reporter_sees_no_work_notes_in_the_api(api, people, make):
+    inc = _worked_on(people, make)
+    detail = api(people.reporter).get(url(inc.reference)).json()
+    hidden = ("diagnosis", "escalation_reason", "escalation_target", "workaround", "assignee",
+              "assigned_team", "priority_justification", "incident_commander")  # fmt: skip
+    for field in hidden:
+        assert field not in detail, field
+    assert (detail["id"], detail["status"], detail["title"]) == (inc.reference, "escalated", inc.title)
+    assert "sla" in detail and "resolution_summary" in detail
+    listed = api(people.reporter).get(INCIDENTS).json()["results"]
+    assert [row["id"] for row in listed] == [inc.reference]
+    assert "diagnosis" not in listed[0] and "escalation_reason" not in listed[0]
+    # staff still see everything
+    staff = api(people.analyst).get(url(inc.reference)).json()
+    assert "libfoo" in staff["diagnosis"] and staff["escalation_reason"] == "L2 suspects the vendor."
+
+
+def test_the_reporter_sees_only_messages_addressed_to_them(api, people, make):
+    inc = _worked_on(people, make)
+    rows = api(people.reporter).get(url(inc.reference, "communications")).json()
+    assert [(row["kind"], row["recipients"]) for row in rows] == [
+        ("acknowledgement", ["reporter"]),
+        ("update", ["end_users"]),
+        ("comment", ["IT_staff"]),  # their own comment
+    ]
+    assert "Board briefing" not in str(rows)
+    everything = api(people.im).get(url(inc.reference, "communications")).json()
+    assert len(everything) == 5  # and the escalation notice and the executives' briefing

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
+from incidents import services
 from incidents.models import Incident
 from incidents.views import ACTIONS
 from tests.ui import factories
@@ -236,3 +237,27 @@ def test_a_refused_post_on_a_security_incident_re_renders_an_audited_read(world)
     invalid = client.post(f"/incidents/{security.reference}/act/close/", {"closure_notes": ""})
     assert invalid.status_code == 200 and "Check the highlighted fields." in invalid.text
     assert _reads(security) == [manager.username, manager.username]
+
+
+def test_the_reporter_page_shows_no_work_notes(world):
+    """Issue 15 #4: the reporter's incident page leaves out diagnosis, escalation reasons,
+    the team's notices and messages to other groups; staff see them."""
+    people, incident, _ = world
+    ref = incident.reference
+    manager = people["manager"]
+    factories.assign(incident, manager, team="L2")
+    services.incident_diagnose(incident=ref, actor=manager, steps="Toner sensor reports garbage.")
+    services.incident_escalate(incident=ref, actor=manager, target="L3", reason="Firmware bug suspected.")
+    services.incident_communicate(
+        incident=ref, actor=manager, recipients=["executives"], message="Exec memo."
+    )
+    services.incident_communicate(
+        incident=ref, actor=manager, recipients=["end_users"], message="Working on it."
+    )
+    page = client_for(people["reporter"]).get(f"/incidents/{ref}/").text
+    for secret in ("Toner sensor", "Firmware bug suspected", "Exec memo", "escalation notice"):
+        assert secret not in page, secret
+    assert "Working on it." in page and "Printer on fire" in page
+    staff_page = client_for(manager).get(f"/incidents/{ref}/").text
+    for note in ("Toner sensor", "Firmware bug suspected", "Exec memo", "Working on it."):
+        assert note in staff_page, note
