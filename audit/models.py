@@ -76,7 +76,7 @@ class AuditEvent(AbstractLogEntry):
     seq = models.BigIntegerField(unique=True, editable=False, help_text="Position in the chain.")
     domain_action = models.CharField(max_length=24, choices=AuditAction.choices, db_index=True)
     ref_type = models.CharField(max_length=32)
-    ref_id = models.CharField(max_length=64, db_index=True)
+    ref_id = models.CharField(max_length=150, db_index=True)  # a username is a user's reference
     actor_label = models.CharField(max_length=150, help_text="Username, or 'system'.")
     scheme = models.PositiveSmallIntegerField(
         choices=HashScheme.choices, default=HashScheme.HMAC_SHA256, editable=False

@@ -123,7 +123,8 @@ def test_beat_checkpoints_every_five_minutes_through_the_task(db, checkpoint_fil
 
 
 def _settings_in_a_subprocess(**env) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "IMS_AUDIT"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "IMS_AUDIT", "CACHE_URL"))}
+    base["IMS_ALLOW_LOCAL_CACHE"] = "true"  # the cache rule of production is not under test here
     return subprocess.run(
         [
             sys.executable,

@@ -12,6 +12,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "test-" + "k" * 50,
     "DJANGO_ALLOWED_HOSTS": "ims.example.com",
+    "IMS_AUDIT_KEY": "test-audit-" + "k" * 40,
 }
 # settings, and what the API answers a browser (no database needed: a 401)
 PRINT = (

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response
 
-# Chromium logs this for any 4xx/5xx document or resource; tolerated only where a 404 is
-# the point of the navigation (Desk.expect_not_found).
-NOT_FOUND_CONSOLE = "Failed to load resource: the server responded with a status of 404"
+# Chromium logs this for any 4xx/5xx document or resource; tolerated only where that status
+# is the point of the navigation (Desk.expect_not_found, Desk.expect_refused).
+ERROR_CONSOLE = "Failed to load resource: the server responded with a status of {status}"
 
 
 @dataclass
@@ -19,7 +19,7 @@ class Desk:
     base_url: str
     problems: list[str] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
-    expected_404: set[str] = field(default_factory=set)
+    expected_errors: dict[str, int] = field(default_factory=dict)  # URL -> status
 
     def sign_in(self, username: str, viewport: dict, password: str | None = None) -> Page:
         context: BrowserContext = self.new_context(viewport=viewport, base_url=self.base_url)
@@ -33,14 +33,18 @@ class Desk:
         return page
 
     def expect_not_found(self, path: str) -> None:
-        self.expected_404.add(self.base_url + path)
+        self.expected_errors[self.base_url + path] = 404
+
+    def expect_refused(self, path: str) -> None:
+        self.expected_errors[self.base_url + path] = 403
 
     def _watch(self, context: BrowserContext, who: str) -> None:
         def on_console(message: ConsoleMessage) -> None:
             if message.type not in ("error", "warning"):
                 return
             url = message.location.get("url", "")
-            if message.text.startswith(NOT_FOUND_CONSOLE) and url in self.expected_404:
+            expected = self.expected_errors.get(url)
+            if expected and message.text.startswith(ERROR_CONSOLE.format(status=expected)):
                 return
             self.problems.append(f"[{who}] console {message.type}: {message.text} ({url})")
 
@@ -55,7 +59,7 @@ class Desk:
             self.problems.append(f"[{who}] request failed: {request.method} {request.url} {request.failure}")
 
         def on_response(response: Response) -> None:
-            if response.status >= 400 and response.url not in self.expected_404:
+            if response.status >= 400 and self.expected_errors.get(response.url) != response.status:
                 self.problems.append(
                     f"[{who}] HTTP {response.status}: {response.request.method} {response.url}"
                 )
