@@ -22,7 +22,7 @@ from communications.models import Communication, Kind, Recipients
 from communications.services import communication_record
 from core.errors import DomainError, ErrorCode, not_found, validation_error
 from core.models import drop_stale_relations
-from core.roles import STAFF_ROLES, user_roles
+from core.roles import STAFF_ROLES, Role, user_roles
 from incidents.choices import (
     ACTIVE_STATUSES,
     HIGH_PRIORITIES,
@@ -450,7 +450,31 @@ def incident_categorize(
                 category="Unchanged.",
             )
         inc.category, inc.subcategory = category, subcategory
-        return _save(inc, action="update", actor=actor, changes=changes)
+        notice = _route_restricted(inc, actor, changes) if inc.is_security else None
+        return _save(inc, action="update", actor=actor, changes=changes, notified=notice)
+
+
+def _route_restricted(inc: Incident, actor, changes: dict) -> Communication | None:
+    """A security incident is worked only by teams that may see it: one held by another team
+    moves to L3 (its assignee too, unless they are in L3), which is told at once."""
+    current = inc.assigned_team.code if inc.assigned_team_id else None
+    if current is None or current in SECURITY_TEAMS:
+        return None
+    l3 = _team("L3")
+    changes["team"] = [current, l3.code]
+    if inc.assignee_id and not l3.members.filter(pk=inc.assignee_id).exists():
+        changes["assignee"] = [inc.assignee.get_username(), None]
+        inc.assignee = None
+    inc.assigned_team = l3
+    return communication_record(
+        subject_ref=inc.reference,
+        sender=actor,
+        recipients=[Recipients.TEAM],
+        recipient_detail=l3.code,
+        kind=Kind.ESCALATION_NOTICE,
+        message=f"{inc.reference} ({inc.priority}, {inc.title}) is now a security incident, which only "
+        f"L3 and incident managers may see; it moves from {current} to L3.",
+    )
 
 
 # ---- SOP 5: prioritization --------------------------------------------------------------
@@ -943,7 +967,7 @@ def incident_set_major_roles(
         for field, username in wanted.items():
             if username is None:
                 continue
-            user = _active_user(username, field)
+            user = _major_role_holder(inc, username, field)
             old = getattr(inc, field)
             if old != user:
                 changes[field] = [old.get_username() if old else None, username]
@@ -951,6 +975,38 @@ def incident_set_major_roles(
         if not changes:
             raise validation_error(f"{inc.reference} already has these roles.", non_field_errors="Unchanged.")
         return _save(inc, action="update", actor=actor, changes=changes)
+
+
+MAJOR_ROLE_LABELS = {
+    "incident_commander": "incident commander",
+    "communications_lead": "communications lead",
+    "technical_lead": "technical lead",
+}
+
+
+def _major_role_holder(incident: Incident, username: str, field: str):
+    """Who may hold a major-incident role: someone who works incidents (not an end user or
+    an auditor, who changes nothing) and may see this one; the commander is an incident
+    manager (SPEC.md's role table)."""
+    user = _active_user(username, field)
+    label = MAJOR_ROLE_LABELS[field]
+    roles = user_roles(user)
+    if field == "incident_commander" and Role.INCIDENT_MANAGER not in roles:
+        raise validation_error(
+            f"The incident commander of {incident.reference} must be an incident manager; {username} is not.",
+            **{field: "Not an incident manager."},
+        )
+    if not roles - {Role.END_USER, Role.AUDITOR}:
+        raise validation_error(
+            f"{username} does not work incidents, so cannot be the {label} of {incident.reference}.",
+            **{field: "Not a member of staff who works incidents."},
+        )
+    if not incidents_visible_to(user).filter(pk=incident.pk).exists():
+        raise validation_error(
+            f"{username} may not see {incident.reference} (a security incident), so cannot be its {label}.",
+            **{field: f"May not see {incident.reference}."},
+        )
+    return user
 
 
 # ---- reads that are audited -------------------------------------------------------------

@@ -1509,6 +1509,91 @@ def test_set_major_roles_refuses_the_analyst(people, make):
         )
 
 
+@pytest.mark.parametrize(
+    ("field", "who", "message", "field_error"),
+    [
+        (
+            "incident_commander",
+            "analyst",
+            "The incident commander of {ref} must be an incident manager; {user} is not.",
+            "Not an incident manager.",
+        ),
+        (
+            "technical_lead",
+            "reporter",
+            "{user} does not work incidents, so cannot be the technical lead of {ref}.",
+            "Not a member of staff who works incidents.",
+        ),
+        (
+            "communications_lead",
+            "auditor",
+            "{user} does not work incidents, so cannot be the communications lead of {ref}.",
+            "Not a member of staff who works incidents.",
+        ),
+    ],
+)
+def test_set_major_roles_refuses_who_may_not_hold_the_role(people, make, field, who, message, field_error):
+    """Issue 15 #8: a role holder works incidents (an end user named commander got 404 on
+    the incident they were to command)."""
+    inc = make("open", priority="P1")
+    user = getattr(people, who)
+    with refused(
+        V, message.format(ref=inc.reference, user=user.username), inc, fields={field: [field_error]}
+    ):
+        services.incident_set_major_roles(incident=inc.reference, actor=people.im, **{field: user.username})
+
+
+def test_set_major_roles_refuses_who_may_not_see_a_security_incident(people, make):
+    inc = make("open", priority="P1", category="security")
+    with refused(
+        V,
+        f"{people.l2.username} may not see {inc.reference} (a security incident), so cannot be its "
+        "technical lead.",
+        inc,
+        fields={"technical_lead": [f"May not see {inc.reference}."]},
+    ):
+        services.incident_set_major_roles(
+            incident=inc.reference, actor=people.im, technical_lead=people.l2.username
+        )
+    services.incident_set_major_roles(
+        incident=inc.reference, actor=people.im, technical_lead=people.l3.username
+    )
+    assert reload(inc).technical_lead == people.l3
+
+
+def test_categorize_as_security_moves_it_to_a_team_that_may_see_it(people, make):
+    """Issue 15 #8: recategorized as security, an incident held by L2 moves to L3 (its L2
+    assignee unassigned), and L3 is told, in the categorize operation's one write."""
+    inc = make("in_progress", team="L2")
+    services.incident_assign(incident=inc.reference, actor=people.im, team="L2", assignee=people.l2.username)
+    before_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    services.incident_categorize(incident=inc.reference, actor=people.analyst, category="security")
+    after = reload(inc)
+    assert (after.category, after.assigned_team.code, after.assignee, after.status) == (
+        "security",
+        "L3",
+        None,
+        "in_progress",
+    )
+    notify, update = AuditEvent.objects.filter(seq__gt=before_seq).order_by("seq")
+    assert update.changes == {
+        "category": ["software", "security"],
+        "team": ["L2", "L3"],
+        "assignee": [people.l2.username, None],
+    }
+    notice = Communication.objects.get(reference=notify.changes["communication"][1])
+    assert (notice.kind, notice.recipients, notice.recipient_detail) == ("escalation_notice", ["team"], "L3")
+    assert notice.message == (
+        f"{inc.reference} (P3, {inc.title}) is now a security incident, which only L3 and incident "
+        "managers may see; it moves from L2 to L3."
+    )
+    # an L3 assignee stays, and an unassigned incident is left to the desk's routing
+    kept = make("in_progress", team="L3")
+    services.incident_assign(incident=kept.reference, actor=people.im, team="L3", assignee=people.l3.username)
+    services.incident_categorize(incident=kept.reference, actor=people.im, category="security")
+    assert (reload(kept).assigned_team.code, reload(kept).assignee) == ("L3", people.l3)
+
+
 # ---- incident_edit -----------------------------------------------------------------------
 def test_edit_title_and_subcategory(people, make):
     inc = make("in_progress")
