@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.deltas import minimal_changes
 from audit.models import GENESIS_HASH, SYSTEM_ACTOR, AuditAction, AuditEvent, HashScheme
 
 # pg_advisory_xact_lock key for the chain: one writer extends the chain at a time, and the
@@ -88,7 +89,7 @@ def build_event(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor.get_username() if actor is not None and actor.is_authenticated else SYSTEM_ACTOR,
         actor_email=(getattr(actor, "email", "") or None) if actor is not None else None,
-        changes=changes,
+        changes=minimal_changes(changes),
         changes_text="",
         additional_data=extra,
         timestamp=at or timezone.now(),

@@ -3,6 +3,8 @@
 from communications.models import Channel, Communication, DeliveryStatus, Kind, Recipients
 from core.errors import validation_error
 
+MESSAGE_LIMIT = 4_000
+
 
 def communication_record(
     *,
@@ -29,6 +31,11 @@ def communication_record(
         )
     if not message or not message.strip():
         raise validation_error("A message is required.", message="This field is required.")
+    if len(message.strip()) > MESSAGE_LIMIT:
+        raise validation_error(
+            f"message is {len(message.strip())} characters long; the limit is {MESSAGE_LIMIT}.",
+            message=f"At most {MESSAGE_LIMIT} characters.",
+        )
     return Communication.objects.create(
         subject_ref=subject_ref,
         sender=sender if sender is not None and sender.is_authenticated else None,

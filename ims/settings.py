@@ -265,6 +265,11 @@ IMS_HEALTHZ_TIMEOUT = float(os.environ.get("IMS_HEALTHZ_TIMEOUT", "1"))
 IMS_HEALTHZ_CACHE_SECONDS = float(os.environ.get("IMS_HEALTHZ_CACHE_SECONDS", "5"))
 IMS_THROTTLE_HEALTHZ = os.environ.get("IMS_THROTTLE_HEALTHZ", "120/minute")
 
+# --- Request size ---------------------------------------------------------------------
+# No IMS operation takes more than a few text fields of TEXT_LIMITS; a batch of monitoring
+# events may need more (IMS_MAX_REQUEST_BYTES). Refused in the envelope (core.api.parsers).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("IMS_MAX_REQUEST_BYTES", str(1024 * 1024)))
+
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes DRF answer 401, not 403.

@@ -2,7 +2,9 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf
@@ -46,6 +48,12 @@ def _validation_message(fields: dict) -> str:
 def to_domain_error(exc: Exception) -> DomainError | None:
     if isinstance(exc, DomainError):
         return exc
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        return DomainError(
+            ErrorCode.VALIDATION_ERROR,
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes, the most an "
+            "IMS request may carry.",
+        )
     if isinstance(exc, Http404):
         return DomainError(ErrorCode.NOT_FOUND, str(exc) or "Not found.")
     if isinstance(exc, DjangoPermissionDenied):

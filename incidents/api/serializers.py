@@ -84,16 +84,18 @@ class IncidentSerializer(serializers.ModelSerializer):
         return _datetime.to_representation(ends) if ends else None
 
 
+# what a list row leaves to the detail: the major-incident roles (so the list query joins
+# only what it shows) and the long texts (a page of 200 rows came to 17.7 MB)
+LIST_LEAVES_OUT = ("incident_commander", "communications_lead", "technical_lead", "description", "diagnosis",
+                   "workaround", "resolution_summary", "closure_notes", "escalation_reason",
+                   "priority_justification")  # fmt: skip
+
+
 class IncidentListSerializer(IncidentSerializer):
-    """A list row: everything but the major-incident roles (on the detail), so the list
-    query joins only what it shows."""
+    """A list row: what a queue shows; the detail carries LIST_LEAVES_OUT."""
 
     class Meta(IncidentSerializer.Meta):
-        fields = [
-            f
-            for f in IncidentSerializer.Meta.fields
-            if f not in ("incident_commander", "communications_lead", "technical_lead")
-        ]
+        fields = [f for f in IncidentSerializer.Meta.fields if f not in LIST_LEAVES_OUT]
         read_only_fields = fields
 
 

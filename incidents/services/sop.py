@@ -170,10 +170,49 @@ def _save(
     return incident
 
 
+# the longest text each field takes (issue 15 #6: a 2.6 MB description was accepted), and
+# what a field that grows with every log entry may reach in all
+TEXT_LIMITS = {
+    "title": 200,
+    "subcategory": 100,
+    "vendor_reference": 100,
+    "description": 10_000,
+    "diagnosis": 10_000,
+    "steps": 10_000,
+    "workaround": 10_000,
+    "resolution_summary": 10_000,
+    "closure_notes": 5_000,
+    "message": 4_000,
+    "justification": 2_000,
+    "priority_justification": 2_000,
+    "reason": 2_000,
+    "note": 2_000,
+}
+ACCUMULATED_LIMIT = 100_000
+
+
+def _text(value: str | None, field: str) -> str:
+    """``value`` stripped, refused past the field's limit (TEXT_LIMITS)."""
+    return _max_length((value or "").strip(), TEXT_LIMITS[field], field)
+
+
 def _required(value: str | None, field: str, message: str) -> str:
     if value is None or not str(value).strip():
         raise validation_error(message, **{field: "This field is required."})
-    return str(value).strip()
+    return _text(str(value), field)
+
+
+def _appended(incident: Incident, field: str, entry: str, stamp: str) -> str:
+    """``field`` of ``incident`` with ``entry`` added under a time stamp, within
+    ACCUMULATED_LIMIT in all."""
+    combined = f"{getattr(incident, field)}\n\n[{stamp}] {entry}".strip()
+    if len(combined) > ACCUMULATED_LIMIT:
+        raise validation_error(
+            f"The {field} of {incident.reference} would be {len(combined)} characters long; the limit is "
+            f"{ACCUMULATED_LIMIT}. Summarize it in a linked problem or KB article instead.",
+            **{field: f"At most {ACCUMULATED_LIMIT} characters in all."},
+        )
+    return combined
 
 
 def _max_length(value: str, limit: int, field: str) -> str:
@@ -247,8 +286,9 @@ def incident_create(
             ErrorCode.PERMISSION_DENIED,
             "Auditors read everything and change nothing; an auditor cannot report incidents.",
         )
-    title = _max_length(_required(title, "title", "An incident needs a title."), 200, "title")
-    _max_length(subcategory.strip(), 100, "subcategory")
+    title = _required(title, "title", "An incident needs a title.")
+    description, subcategory = _text(description, "description"), _text(subcategory, "subcategory")
+    priority_justification = _text(priority_justification, "priority_justification")
     _choice(category, Category, "category")
     _choice(impact, Level, "impact")
     _choice(urgency, Level, "urgency")
@@ -285,13 +325,13 @@ def incident_create(
         service = _active_service(affected_service)
         incident = Incident(
             title=title,
-            description=description.strip(),
+            description=description,
             category=category,
-            subcategory=subcategory.strip(),
+            subcategory=subcategory,
             impact=impact,
             urgency=urgency,
             priority=priority or matrix,
-            priority_justification=priority_justification.strip() if priority else "",
+            priority_justification=priority_justification if priority else "",
             detection_source=detection_source,
             reporter=reporter_user,
             affected_service=service,
@@ -397,19 +437,20 @@ def incident_log(
             "Give at least one of description, affected_service, diagnosis or workaround.",
             non_field_errors="Nothing to log.",
         )
+    description, diagnosis = _text(description, "description"), _text(diagnosis, "diagnosis")
+    workaround = _text(workaround, "workaround")
     with _operation(incident, actor, "log", expected_version) as inc:
         changes: dict = {}
         stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
-        if description and description.strip():
-            new = f"{inc.description}\n\n[{stamp}] {description.strip()}".strip()
-            changes["description"] = [None, description.strip()]
-            inc.description = new
-        if diagnosis and diagnosis.strip():
-            inc.diagnosis = f"{inc.diagnosis}\n\n[{stamp}] {diagnosis.strip()}".strip()
-            changes["diagnosis"] = [None, diagnosis.strip()]
-        if workaround and workaround.strip():
-            changes["workaround"] = [inc.workaround or None, workaround.strip()]
-            inc.workaround, inc.has_workaround = workaround.strip(), True
+        if description:
+            inc.description = _appended(inc, "description", description, stamp)
+            changes["description"] = [None, description]
+        if diagnosis:
+            inc.diagnosis = _appended(inc, "diagnosis", diagnosis, stamp)
+            changes["diagnosis"] = [None, diagnosis]
+        if workaround:
+            changes["workaround"] = [inc.workaround or None, workaround]
+            inc.workaround, inc.has_workaround = workaround, True
         if affected_service and affected_service != inc.affected_service.reference:
             service = _active_service(affected_service)
             changes["affected_service"] = [inc.affected_service.reference, service.reference]
@@ -436,9 +477,7 @@ def incident_categorize(
     """SOP 4: set category (and subcategory); a security category restricts visibility."""
     _choice(category, Category, "category")
     with _operation(incident, actor, "categorize", expected_version) as inc:
-        subcategory = (
-            inc.subcategory if subcategory is None else _max_length(subcategory.strip(), 100, "subcategory")
-        )
+        subcategory = inc.subcategory if subcategory is None else _text(subcategory, "subcategory")
         changes = {}
         if category != inc.category:
             changes["category"] = [inc.category, category]
@@ -612,15 +651,16 @@ def incident_diagnose(
 ) -> Incident:
     """SOP 7: record diagnostic steps and, optionally, a workaround (marks one present)."""
     steps = _required(steps, "steps", "Describe the diagnostic steps taken.")
+    workaround = _text(workaround, "workaround")
     with _operation(incident, actor, "diagnose", expected_version) as inc:
         stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
-        inc.diagnosis = f"{inc.diagnosis}\n\n[{stamp}] {steps}".strip()
+        inc.diagnosis = _appended(inc, "diagnosis", steps, stamp)
         changes = {"diagnosis": [None, steps]}
-        if workaround and workaround.strip():
-            changes["workaround"] = [inc.workaround or None, workaround.strip()]
+        if workaround:
+            changes["workaround"] = [inc.workaround or None, workaround]
             if not inc.has_workaround:
                 changes["has_workaround"] = [False, True]
-            inc.workaround, inc.has_workaround = workaround.strip(), True
+            inc.workaround, inc.has_workaround = workaround, True
         return _save(inc, action="update", actor=actor, changes=changes)
 
 
@@ -722,7 +762,7 @@ def incident_engage_vendor(
     """SOP 9: engage a vendor; the incident waits in pending_vendor and its resolution
     clock pauses."""
     _choice(contact_method, ContactMethod, "contact_method")
-    _max_length(vendor_reference.strip(), 100, "vendor_reference")
+    vendor_reference = _text(vendor_reference, "vendor_reference")
     with _operation(incident, actor, "engage_vendor", expected_version) as inc:
         vendor_obj = Vendor.objects.filter(reference=vendor).first()
         if vendor_obj is None or not vendor_obj.is_active:
@@ -734,7 +774,7 @@ def incident_engage_vendor(
             incident=inc,
             vendor=vendor_obj,
             contact_method=contact_method,
-            vendor_reference=vendor_reference.strip(),
+            vendor_reference=vendor_reference,
             engaged_by=actor,
             engaged_at=now,
         )
@@ -756,6 +796,7 @@ def incident_vendor_responded(
     *, incident: Incident | str, actor, note: str = "", expected_version: int | None = None
 ) -> Incident:
     """SOP 9 (return): the vendor answered; back to in_progress, the clock resumes."""
+    note = _text(note, "note")
     with _operation(incident, actor, "vendor_responded", expected_version) as inc:
         engagement = (
             VendorEngagement.objects.select_for_update()
@@ -768,11 +809,11 @@ def incident_vendor_responded(
         changes = {"status": [S.PENDING_VENDOR, inc.status]}
         extra = None
         if engagement is not None:
-            engagement.responded_at, engagement.response_note = now, note.strip()
+            engagement.responded_at, engagement.response_note = now, note
             engagement.save(update_fields=["responded_at", "response_note", "updated_at"])
             extra = {"engagement": engagement.reference}
-        if note.strip():
-            changes["vendor_note"] = [None, note.strip()]
+        if note:
+            changes["vendor_note"] = [None, note]
         return _save(inc, action="vendor_engagement", actor=actor, changes=changes, extra=extra)
 
 
@@ -822,6 +863,7 @@ def incident_communicate(
             f"Unknown recipient group(s): {', '.join(bad)}. Use {', '.join(PUBLIC_RECIPIENTS)}.",
             recipients=f"Unknown: {', '.join(bad)}",
         )
+    message = _required(message, "message", "A message is required.")
     with _operation(incident, actor, "communicate", expected_version) as inc:
         communication = communication_record(
             subject_ref=inc.reference, sender=actor, recipients=recipients, message=message, channel=channel
@@ -842,7 +884,7 @@ def incident_communicate(
 def incident_comment(*, incident: Incident | str, actor, message: str, expected_version: int | None = None):
     """A comment on the incident's thread (SPEC.md: end users comment): the reporter's goes
     to the people working it, staff's to the reporter (shown under "My incidents")."""
-    message = _max_length(_required(message, "message", "A comment needs a message."), 4000, "message")
+    message = _required(message, "message", "A comment needs a message.")
     with _operation(incident, actor, "comment", expected_version) as inc:
         by_reporter = inc.reporter_id == actor.pk
         comment = communication_record(
@@ -895,6 +937,7 @@ def incident_confirm(
 ) -> Incident:
     """SOP 13 (reporter): the reporter confirms restoration of a P3/P4, which closes it.
     High-priority incidents are closed by a manager instead."""
+    note = _text(note, "note")
     with _operation(incident, actor, "confirm", expected_version) as inc:
         if inc.priority in HIGH_PRIORITIES:
             raise DomainError(
@@ -902,7 +945,7 @@ def incident_confirm(
                 f"{inc.reference} is {inc.priority}: a high-priority incident is closed by an incident "
                 "manager or service desk manager, not by the reporter's confirmation.",
             )
-        notes = "Restoration confirmed by the reporter." + (f" {note.strip()}" if note.strip() else "")
+        notes = "Restoration confirmed by the reporter." + (f" {note}" if note else "")
         inc.close(notes=notes, at=timezone.now())
         return _save(
             inc,
@@ -1055,16 +1098,13 @@ def incident_edit(
     with _operation(incident, actor, "edit", expected_version) as inc:
         changes = {}
         if title is not None:
-            title = _max_length(_required(title, "title", "An incident needs a title."), 200, "title")
+            title = _required(title, "title", "An incident needs a title.")
             if title != inc.title:
                 changes["title"] = [inc.title, title]
                 inc.title = title
-        if (
-            subcategory is not None
-            and _max_length(subcategory.strip(), 100, "subcategory") != inc.subcategory
-        ):
-            changes["subcategory"] = [inc.subcategory, subcategory.strip()]
-            inc.subcategory = subcategory.strip()
+        if subcategory is not None and _text(subcategory, "subcategory") != inc.subcategory:
+            changes["subcategory"] = [inc.subcategory, _text(subcategory, "subcategory")]
+            inc.subcategory = changes["subcategory"][1]
         if not changes:
             raise validation_error(f"Nothing to change on {inc.reference}.", non_field_errors="Unchanged.")
         return _save(inc, action="update", actor=actor, changes=changes)

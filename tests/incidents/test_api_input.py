@@ -1,11 +1,16 @@
 """Input the incident API used to drop or crash on: fields an operation does not take (a
 PATCH of ``priority``, a typo in an action body) and date filters PostgreSQL cannot
-store. Each is a 400 validation_error naming the field, and changes nothing."""
+store; texts and bodies past their limits. Each is a 400 validation_error naming the field,
+and changes nothing."""
+
+import hashlib
 
 import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
+from core.errors import DomainError
+from incidents import services
 from incidents.models import Incident
 from tests.helpers import assert_error
 from tests.incidents.factories import reload
@@ -137,3 +142,70 @@ def test_the_workspace_shows_a_bad_date_filter_instead_of_failing(people, make):
     assert page.status_code == 200
     text = page.content.decode()
     assert "Some filters are invalid: created_after: Enter a UTC offset between -15:59 and +15:59." in text
+
+
+# ---- size limits (issue 15 #6) ----------------------------------------------------------
+def test_a_description_past_its_limit_is_refused_and_creates_nothing(api, people, svc):
+    body = {"title": "Big", "impact": "low", "urgency": "low", "affected_service": svc.reference}
+    before = Incident.objects.count(), AuditEvent.objects.count()
+    response = api(people.analyst).post(INCIDENTS, {**body, "description": "x" * 10_001}, format="json")
+    error = assert_error(
+        response, 400, "validation_error", message="description is 10001 characters long; the limit is 10000."
+    )
+    assert error["fields"] == {"description": ["At most 10000 characters."]}
+    assert (Incident.objects.count(), AuditEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize("content_type", ["json", "multipart"])
+def test_a_body_past_the_request_limit_is_a_validation_error_envelope(
+    api, people, make, settings, content_type
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50_000
+    inc = make("in_progress")
+    response = api(people.im).post(
+        f"{INCIDENTS}{inc.reference}/log/", {"diagnosis": "y" * 60_000}, format=content_type
+    )
+    assert_error(
+        response,
+        400,
+        "validation_error",
+        message="The request body is larger than 50000 bytes, the most an IMS request may carry.",
+    )
+    assert reload(inc).version == inc.version
+
+
+def test_a_diagnosis_grows_only_to_its_overall_limit(people, make):
+    inc = make("in_progress")
+    for _ in range(10):
+        services.incident_diagnose(incident=inc.reference, actor=people.im, steps="z" * 9_950)
+    before = reload(inc)
+    with pytest.raises(DomainError) as refused:
+        services.incident_diagnose(incident=inc.reference, actor=people.im, steps="z" * 9_950)
+    assert refused.value.code == "validation_error"
+    assert refused.value.message.startswith(f"The diagnosis of {inc.reference} would be ")
+    assert refused.value.message.endswith(
+        "characters long; the limit is 100000. Summarize it in a linked problem or KB article instead."
+    )
+    assert reload(inc).version == before.version
+
+
+def test_the_audit_event_keeps_an_excerpt_of_a_long_text_not_the_text(people, make):
+    inc = make("in_progress")
+    steps = "Collected the core dump. " * 360  # 9,000 characters
+    services.incident_diagnose(incident=inc.reference, actor=people.im, steps=steps)
+    event = AuditEvent.objects.filter(ref_id=inc.reference).order_by("-seq").first()
+    old, kept = event.changes["diagnosis"]
+    digest = hashlib.sha256(steps.strip().encode()).hexdigest()
+    assert kept == f"{steps[:200]}… [{len(steps.strip())} characters, sha256 {digest}]"
+    assert len(str(event.changes)) < 600
+    assert reload(inc).diagnosis.endswith(steps.strip())  # the record keeps it whole
+
+
+def test_list_rows_leave_the_long_texts_to_the_detail(api, people, make):
+    inc = make("in_progress")
+    services.incident_diagnose(incident=inc.reference, actor=people.im, steps="w" * 9_000)
+    row = api(people.im).get(INCIDENTS, {"page_size": 200}).json()["results"][0]
+    assert row["id"] == inc.reference
+    for field in ("description", "diagnosis", "workaround", "resolution_summary", "closure_notes"):
+        assert field not in row, field
+    assert "w" * 9_000 in api(people.im).get(f"{INCIDENTS}{inc.reference}/").json()["diagnosis"]
