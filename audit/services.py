@@ -143,3 +143,16 @@ def audit_trail_read(
         read.additional_data = {"via": via, "filters": filters or {}}
     with transaction.atomic():
         return append_event(read)
+
+
+def audit_record_lookup(*, model, actor, filters: dict, via: str) -> AuditEvent:
+    """SOP 1 (entity lookup): one ``identify`` event naming the entity type and the filters
+    used, nothing of what was found (seed 001: "store only entity type + filters used")."""
+    event = build_event(
+        action=AuditAction.IDENTIFY, obj=model(), actor=actor, ref="lookup", ref_type=model._meta.model_name
+    )
+    event.object_pk, event.object_id = "", None
+    event.object_repr = f"{model._meta.verbose_name} lookup"
+    event.additional_data = {"via": via, "filters": filters}
+    with transaction.atomic():
+        return append_event(event)

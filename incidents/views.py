@@ -138,6 +138,8 @@ def workspace(request):
     if not request.GET.get("ordering"):
         rows = rows.order_by("-created_at", "-id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if filterset.is_valid() and request.headers.get("X-IMS-Background") != "1":  # not a refresh
+        services.incidents_record_lookup(actor=request.user, params=request.GET, via="workspace")
     services.incidents_record_list_read(incidents=page.object_list, actor=request.user)
     params = request.GET.copy()
     params.pop("page", None)

@@ -78,6 +78,7 @@ class IncidentViewSet(
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.incidents_record_lookup(actor=request.user, params=request.query_params, via="api")
         services.incidents_record_list_read(incidents=page, actor=request.user)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -15,8 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team
-from audit.models import AuditEvent
-from audit.services import append_events, audit_record, audit_record_each, build_event
+from audit.services import append_events, audit_record, build_event
 from catalog.models import Service, Vendor
 from communications.models import Communication, Kind, Recipients
 from communications.services import communication_record
@@ -49,8 +48,6 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=5)
 # …and behind it: an SLA clock started further back measures nothing
 DETECTED_AT_MAX_AGE = timedelta(days=90)
-# a list shown again within this window (the desk refreshes every 30 s) is not a new read
-LIST_READ_WINDOW = timedelta(minutes=15)
 # the teams that may see security incidents (SPEC.md), so the only ones that can work them
 SECURITY_TEAMS = ("L3", "incident_manager")
 DUPLICATE_SIMILARITY = 0.6
@@ -1050,39 +1047,6 @@ def _major_role_holder(incident: Incident, username: str, field: str):
             **{field: f"May not see {incident.reference}."},
         )
     return user
-
-
-# ---- reads that are audited -------------------------------------------------------------
-def incident_record_read(*, incident: Incident, actor) -> None:
-    """Security incidents: every read is an audit event (SPEC.md)."""
-    if incident.is_security:
-        with transaction.atomic():
-            audit_record(action="read", obj=incident, actor=actor)
-
-
-def incidents_record_list_read(*, incidents, actor, via: str = "list") -> int:
-    """Security incidents shown in a list (title, status, …) are read too: seed 001 audits
-    every read where access is controlled. One ``read`` event per security incident shown,
-    written together; one this person already read (listed or opened) within
-    LIST_READ_WINDOW is not recorded again, so a list that refreshes itself does not flood
-    the trail. Opening an incident is always recorded (incident_record_read). Returns how
-    many were recorded."""
-    secret = {i.reference: i for i in incidents if i.is_security}
-    if not secret:
-        return 0
-    with transaction.atomic():
-        recent = set(
-            AuditEvent.objects.filter(
-                ref_type="incident",
-                ref_id__in=list(secret),
-                domain_action="read",
-                actor=actor,
-                timestamp__gte=timezone.now() - LIST_READ_WINDOW,
-            ).values_list("ref_id", flat=True)
-        )
-        fresh = [incident for ref, incident in secret.items() if ref not in recent]
-        audit_record_each(action="read", objs=fresh, actor=actor, extra={"via": via})
-    return len(fresh)
 
 
 def incident_edit(

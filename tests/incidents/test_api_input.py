@@ -209,3 +209,36 @@ def test_list_rows_leave_the_long_texts_to_the_detail(api, people, make):
     for field in ("description", "diagnosis", "workaround", "resolution_summary", "closure_notes"):
         assert field not in row, field
     assert "w" * 9_000 in api(people.im).get(f"{INCIDENTS}{inc.reference}/").json()["diagnosis"]
+
+
+# ---- lookups are audited (issue 15 #9, SOP 1) -------------------------------------------
+def _lookups():
+    return list(AuditEvent.objects.filter(domain_action="identify", ref_id="lookup").order_by("seq"))
+
+
+def test_a_filtered_api_list_is_an_identify_event_with_the_filters_only(api, people, make):
+    make("open")
+    api(people.analyst).get(INCIDENTS)  # a plain list: no lookup
+    api(people.analyst).get(INCIDENTS, {"page": 1, "page_size": 10})  # paging: no lookup either
+    assert _lookups() == []
+    response = api(people.analyst).get(INCIDENTS, {"status": "open", "q": "printer", "page_size": 5})
+    assert response.status_code == 200
+    [event] = _lookups()
+    assert (event.ref_type, event.actor, event.changes) == ("incident", people.analyst, None)
+    assert event.additional_data == {"via": "api", "filters": {"status": "open", "q": "printer"}}
+    assert api(people.analyst).get(INCIDENTS, {"status": "bogus"}).status_code == 400
+    assert len(_lookups()) == 1  # a refused lookup looked nothing up
+
+
+def test_a_workspace_search_is_a_lookup_and_its_refreshes_are_not(people, make):
+    make("open")
+    client = Client()
+    client.force_login(people.analyst)
+    client.get("/incidents/", {"queue": "all"})
+    assert _lookups() == []
+    client.get("/incidents/", {"queue": "all", "priority": "P3", "q": "mail"})
+    client.get(
+        "/incidents/", {"queue": "all", "priority": "P3", "q": "mail"}, headers={"X-IMS-Background": "1"}
+    )
+    [event] = _lookups()
+    assert event.additional_data == {"via": "workspace", "filters": {"priority": "P3", "q": "mail"}}
