@@ -8,7 +8,8 @@ bench/load.py prepares the database and the accounts and runs this; run by hand,
 "services": ["SVC-…"], "think": [min_s, max_s]}``).
 
 - **Analyst** (service_desk token): works the queues — lists with the desk's filters, searches,
-  opens incidents, and assigns an open one (to the service desk itself or L1/L2), records a
+  opens incidents, and assigns an open one (to the service desk itself or L1/L2) if it is still
+  open when its detail loads, records a
   diagnosis on an in-progress one, or resolves one. It acts only on incidents whose detail
   lists the action in ``allowed_actions``, and sends the version it read: a ``409 conflict``
   (someone — another analyst, the SLA sweep — changed the incident in between) is a genuine
@@ -165,6 +166,10 @@ class Analyst(ImsUser):
     @task(3)
     def assign(self) -> None:
         incident = self.open_one(self.queue("status=open&assignee=none"))
+        if incident is None or incident["status"] != "open":
+            # taken by someone between the queue and the detail: the analyst moves on (an
+            # analyst may not move an incident from another team, allowed_actions or not)
+            return
         if random.random() < 0.5:
             body = {"team": "service_desk", "assignee": self.account["username"]}
         else:

@@ -71,15 +71,19 @@ class RecordingClient:
 
     def __init__(self, answer=None):
         self.headers, self.calls, self.answer = {}, [], answer
+        self.status = "in_progress"  # the state the last list asked for
 
     def request(self, method, path, json=None, name=None, catch_response=False):
         assert catch_response, "every request checks its own status"
         if self.answer:
             status, payload = self.answer
         elif method == "GET" and urlsplit(path).path.rstrip("/").endswith("incidents"):
-            status, payload = 200, {"count": 1, "next": None, "previous": None, "results": [ROW]}
+            self.status = QueryDict(urlsplit(path).query).get("status", "in_progress")
+            row = {**ROW, "status": self.status}
+            status, payload = 200, {"count": 1, "next": None, "previous": None, "results": [row]}
         elif method == "GET":
-            status, payload = 200, {**ROW, "allowed_actions": ["assign", "diagnose", "resolve"]}
+            allowed = ["assign"] if self.status == "open" else ["assign", "diagnose", "resolve"]
+            status, payload = 200, {**ROW, "status": self.status, "allowed_actions": allowed}
         else:
             status, payload = (201 if path.endswith("/incidents/") else 200), dict(ROW)
         response = Response(status, payload, name)
@@ -163,3 +167,20 @@ def test_only_a_version_conflict_counts_as_a_race(locustfile, status, code, outc
     (_, _, body, response) = user.client.calls[0]
     assert body["version"] == ROW["version"]
     assert (response.outcome, response.request_meta["name"]) == (outcome, name)
+
+
+def test_an_analyst_does_not_assign_what_was_taken_between_queue_and_detail(locustfile):
+    class TakenMeanwhile(RecordingClient):
+        def request(self, method, path, **kwargs):
+            response = super().request(method, path, **kwargs)
+            if method == "GET" and "/INC-" in path:  # the detail: another analyst sent it to L2
+                response.payload.update(status="in_progress", assigned_team="L2")
+            return response
+
+    user = run_tasks(locustfile, locustfile.Analyst, TakenMeanwhile(), rounds=0)
+    user.assign()
+
+    assert [(method, path) for method, path, _, _ in user.client.calls] == [
+        ("GET", "/api/v1/incidents/?status=open&assignee=none&page_size=25"),
+        ("GET", "/api/v1/incidents/INC-000042/"),
+    ]
