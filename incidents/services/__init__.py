@@ -1,4 +1,4 @@
-"""The only writers of incidents: one service per SOP (sop.py) and the SLA engine's
+"""The only writers of incidents: one service per SOP (the sop package) and the SLA engine's
 automatic actions (sla.py), all audited; and the audited reads (reads.py)."""
 
 from incidents.services.reads import *  # noqa: F403

@@ -15,7 +15,8 @@ from communications.services import communication_record
 from core.models import drop_stale_relations
 from incidents.choices import next_escalation_step
 from incidents.models import Incident
-from incidents.services.sop import _save, incident_close, incident_escalate
+from incidents.services.sop import incident_close, incident_escalate
+from incidents.services.sop.base import _save
 from incidents.sla import Check, pending_checks, refresh_deadlines, sla_target
 from sla.models import SlaEvent
 

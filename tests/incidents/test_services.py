@@ -1,4 +1,4 @@
-"""The incident SOP services (incidents/services/sop.py), called directly.
+"""The incident SOP services (the incidents/services/sop package), called directly.
 
 For every service: a success test asserting the resulting fields and the one audit event
 it writes, and a test per refusal asserting the error code, the exact message and that
@@ -1777,7 +1777,7 @@ def test_every_operation_refuses_the_auditor(op, people, make):
 
 
 def test_the_shared_refusal_table_covers_every_service():
-    """A new SOP service in incidents/services/sop.py must join OPS (or get its own tests)."""
+    """A new SOP service in the incidents/services/sop package must join OPS (or get its own tests)."""
     public = {name for name in dir(sop) if name.startswith("incident_") and callable(getattr(sop, name))}
     covered = {f"incident_{op.name}" for op in OPS} | {"incident_create"}  # reads live in reads.py
     assert public == covered
