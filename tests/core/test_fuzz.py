@@ -30,6 +30,10 @@ from incidents.models import VendorEngagement
 from sla.models import SlaPolicy
 from tests.incidents.factories import incident_in, make_service, make_staff
 
+# once per suite run, on the production database: the schema and the views are the same on
+# SQLite, and the fuzz costs minutes
+pytestmark = pytest.mark.postgres
+
 MAX_EXAMPLES = 3  # per operation, mode and role: 34 × 2 × 3 = ~190 requests a role, ~2 min in all
 ROLES = {  # role → its team (the workspace's queues and take/ need one)
     "service_desk": "service_desk",

@@ -258,12 +258,15 @@ class IncidentLifecycle(RuleBasedStateMachine):
             return
         self.successes += 1
         new_events = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq"))
-        # one event per operation, and SOP 6's notify of the acknowledgement it sends
-        previous = before.get(self._pk(target), {})
-        acknowledged = operation == "assign" and previous.get("acknowledged_at") is None
-        assert len(new_events) == 1 + acknowledged, [str(e) for e in new_events]
-        assert (new_events[-1].ref_id, new_events[-1].actor_label) == (target, actor.username)
-        self.notifications += acknowledged
+        # one event per operation, after the notify of a message it sent besides its change
+        # (SOP 6's acknowledgement; the notice to L3 of an incident recategorized as security)
+        *notices, own = new_events
+        assert len(notices) <= 1, [str(e) for e in new_events]
+        for notice in notices:
+            assert (notice.domain_action, notice.ref_id) == ("notify", target), str(notice)
+            assert list(notice.changes) == ["communication"], notice.changes
+        assert (own.ref_id, own.actor_label) == (target, actor.username)
+        self.notifications += len(notices)
         target_pk = self._pk(target)
         for pk, row in after.items():
             if pk == target_pk:
