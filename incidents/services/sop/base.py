@@ -84,20 +84,25 @@ def _ref(incident: Incident | str) -> str:
     return incident if isinstance(incident, str) else incident.reference
 
 
+def _lock(queryset, incident: Incident | str) -> Incident:
+    """The incident of ``queryset`` under SELECT … FOR UPDATE, with what operations read of
+    it (current, however long the lock waited), or not_found."""
+    locked = (
+        queryset.select_for_update(of=("self",))
+        .select_related("assigned_team", "affected_service__calendar", "sla_policy")
+        .filter(reference=_ref(incident))
+        .first()
+    )
+    if locked is None:
+        raise not_found(f"Incident {_ref(incident)}")
+    return drop_stale_relations(locked)
+
+
 @contextmanager
 def _operation(incident: Incident | str, actor, operation: str, expected_version: int | None) -> Iterator:
     """Lock the incident for ``operation`` by ``actor``; run the body in one transaction."""
     with transaction.atomic():
-        locked = (
-            incidents_visible_to(actor)
-            .select_for_update(of=("self",))
-            .select_related("assigned_team", "affected_service__calendar", "sla_policy")
-            .filter(reference=_ref(incident))
-            .first()
-        )
-        if locked is None:
-            raise not_found(f"Incident {_ref(incident)}")
-        drop_stale_relations(locked)
+        locked = _lock(incidents_visible_to(actor), incident)
         authorize(actor, operation, locked)
         if expected_version is not None and locked.version != expected_version:
             raise DomainError(
@@ -255,14 +260,6 @@ def _operation_or_system(incident, actor, operation, expected_version):
             yield inc
         return
     with transaction.atomic():
-        inc = (
-            Incident.objects.select_for_update(of=("self",))
-            .select_related("assigned_team", "affected_service__calendar", "sla_policy")
-            .filter(reference=_ref(incident))
-            .first()
-        )
-        if inc is None:
-            raise not_found(f"Incident {_ref(incident)}")
-        drop_stale_relations(inc)
+        inc = _lock(Incident.objects.all(), incident)
         _require_state(inc, operation)
         yield inc
