@@ -6,13 +6,15 @@ from rest_framework import authentication, exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken, hash_token
+from core.throttling import CACHE_ERRORS, cache_unavailable
 
 
 class BadTokenThrottle(SimpleRateThrottle):
     """Failed token authentications per address, ``IMS_THROTTLE_BAD_TOKEN`` (counted in the
     configured cache, like DRF's throttles). Only failures count; once an address is past
     the rate, every token it sends is refused until the window has passed, so a flood of
-    guesses cannot go on testing keys."""
+    guesses cannot go on testing keys. Like every limit it fails open: while the cache is
+    down failures are not counted (a warning says so) and tokens are still checked."""
 
     scope = "bad_token"
 
@@ -28,14 +30,21 @@ class BadTokenThrottle(SimpleRateThrottle):
         self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
 
     def refuse_if_flooding(self, request) -> None:
-        self._load(request)
+        try:
+            self._load(request)
+        except CACHE_ERRORS as exc:
+            cache_unavailable(self.scope, exc)
+            return
         if len(self.history) >= self.num_requests:
             raise exceptions.Throttled(wait=self.wait())
 
     def record_failure(self, request) -> None:
-        self._load(request)
-        self.history.insert(0, self.now)
-        self.cache.set(self.key, self.history, self.duration)
+        try:
+            self._load(request)
+            self.history.insert(0, self.now)
+            self.cache.set(self.key, self.history, self.duration)
+        except CACHE_ERRORS as exc:
+            cache_unavailable(self.scope, exc)
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
