@@ -10,9 +10,19 @@ app = Celery("ims")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# How often beat sweeps SLA deadlines. A sweep interrupted (worker killed, broker lost) is
+# not redelivered in time to matter: the next tick sweeps whatever is still due, so this is
+# also the longest an automatic action waits after a fault. Its message expires before the
+# next tick, so sweeps never queue up behind a stopped worker.
+SLA_SWEEP_SECONDS = float(os.environ.get("IMS_SLA_SWEEP_SECONDS", "30"))
+
 app.conf.beat_schedule = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0, "args": ("beat",)},
-    "sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": 30.0, "options": {"expires": 25}},
+    "sla-sweep": {
+        "task": "incidents.tasks.sla_sweep",
+        "schedule": SLA_SWEEP_SECONDS,
+        "options": {"expires": SLA_SWEEP_SECONDS * 5 / 6},
+    },
     # what a tamperer may remove unseen is at most the events since the last checkpoint
     "audit-checkpoint": {
         "task": "audit.tasks.audit_checkpoint",
