@@ -363,6 +363,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # With acks_late a message is acked when its task ends; one whose worker died unacked is
+    # handed out again after visibility_timeout (kombu's default: an hour). IMS does not rely
+    # on that for its periodic work — a killed sweep is redone by the next beat tick (the
+    # deadlines are rows) and a redelivered sweep or checkpoint has expired by then — so the
+    # timeout only bounds how long a lost one-off task waits. It must exceed the longest a
+    # task runs (else a running task is handed to a second worker as well) and IMS schedules
+    # no eta/countdown tasks, which it would also redeliver early: five minutes.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_BROKER_VISIBILITY_TIMEOUT", "300")),
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
