@@ -107,6 +107,8 @@ _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3's pool; persistent connections must then stay off.
     _db["CONN_MAX_AGE"] = 0
+    # No check per checkout (CONN_HEALTH_CHECKS): after a database restart the first request
+    # that fails has the pool test all its connections instead (core.db says why).
     if env_bool("DATABASE_POOL", True):
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,14 +114,13 @@ class ThrowawayPostgres:
     """A PostgreSQL 15 cluster of its own (``initdb`` into a directory owned by postgres),
     on a free port, so restarting it disturbs no one else."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self):
         self.port = free_port()
-        self.dir = workdir / "pg"
+        # under /tmp, not pytest's tmp_path: the postgres user cannot enter root's 0700 folders
+        self.dir = Path(tempfile.mkdtemp(prefix="ims-faults-pg-"))
         self.data = self.dir / "data"
         self.log = self.dir / "server.log"
-        self.dir.mkdir()
         if os.geteuid() == 0:
-            shutil.chown(workdir, "postgres")
             shutil.chown(self.dir, "postgres")
 
     def url(self, name: str) -> str:
@@ -169,6 +169,7 @@ class ThrowawayPostgres:
                 self.stop("immediate")
             except subprocess.CalledProcessError:
                 pass
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def this_run_database_url() -> str:
