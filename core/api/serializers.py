@@ -10,6 +10,9 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
+# what a browser form (the browsable API's, in development) adds to any body it posts
+TRANSPORT_FIELDS = frozenset({"csrfmiddlewaretoken"})
+
 
 class StrictFieldsMixin:
     """For a ``Serializer`` whose body may carry only its writable fields.
@@ -31,7 +34,7 @@ class StrictFieldsMixin:
         writable = [name for name, field in self.fields.items() if not field.read_only]
         errors = {}
         for key in data:
-            if key in writable:
+            if key in writable or key in TRANSPORT_FIELDS:
                 continue
             if key in self.governed_fields:
                 errors[key] = [self.governed_fields[key]]

@@ -156,3 +156,11 @@ def test_an_unknown_page_outside_the_api_is_still_the_html_page(db, debug):
     response = Client().get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_form_posts_csrf_token_is_not_an_unknown_field(admin):
+    """A session form (the browsable API in development) carries its CSRF token in the body."""
+    client = Client()
+    client.force_login(admin)
+    response = client.post(SERVICES, {"name": "Print", "csrfmiddlewaretoken": "x" * 32})
+    assert response.status_code == 201, response.content
