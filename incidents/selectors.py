@@ -40,12 +40,13 @@ def sees_work_notes(user) -> bool:
 
 
 def communication_visible_to(user, communication: Communication) -> bool:
+    sender, recipients = communication.sender_id, communication.recipients
+    return sees_work_notes(user) or _meant_for_reporter(user, sender, recipients)
+
+
+def _meant_for_reporter(user, sender_id, recipients) -> bool:
     """A reporter sees the messages addressed to them or to end users, and their own."""
-    return (
-        sees_work_notes(user)
-        or communication.sender_id == user.pk
-        or bool(ADDRESSED_TO_REPORTER & set(communication.recipients))
-    )
+    return sender_id == user.pk or bool(ADDRESSED_TO_REPORTER & set(recipients))
 
 
 def incidents_visible_to(user) -> QuerySet[Incident]:
@@ -109,7 +110,7 @@ def incident_timeline(incident: Incident, viewer=None) -> list[dict]:
     shown = []
     for entry in entries:
         if entry["type"] == "communication":
-            if entry["sender_id"] == viewer.pk or ADDRESSED_TO_REPORTER & set(entry["recipients"]):
+            if _meant_for_reporter(viewer, entry["sender_id"], entry["recipients"]):
                 shown.append(entry)
         elif entry["type"] == "audit":
             changes = {
