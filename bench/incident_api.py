@@ -79,6 +79,8 @@ def configure_environment(url: str) -> dict:
         "IMS_THROTTLE_USER": "10000000/minute",
         "IMS_THROTTLE_ANON": "10000000/minute",
         "LOG_LEVEL": "WARNING",
+        # production needs a shared cache for the rate limits; the bench's own Redis database
+        "CACHE_URL": os.environ.get("IMS_BENCH_CACHE_URL", "redis://127.0.0.1:6379/8"),
     }
     os.environ.update(env)
     return dict(os.environ)
