@@ -1,6 +1,7 @@
 """SOP 2 (identification): a new incident, and the possible duplicates offered with it."""
 
 import difflib
+import itertools
 from datetime import datetime
 
 from django.db import transaction
@@ -169,7 +170,18 @@ def _refuse_staff_only_fields(priority, matrix, detection_source, detected_at, n
 
 def _similar(a: str, b: str) -> bool:
     a, b = a.lower().strip(), b.lower().strip()
-    return a in b or b in a or difflib.SequenceMatcher(None, a, b).ratio() >= DUPLICATE_SIMILARITY
+    if a in b or b in a:
+        return True
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # the cheap upper bounds first: most titles are ruled out without the full match
+    return (
+        matcher.real_quick_ratio() >= DUPLICATE_SIMILARITY
+        and matcher.quick_ratio() >= DUPLICATE_SIMILARITY
+        and matcher.ratio() >= DUPLICATE_SIMILARITY
+    )
+
+
+DUPLICATE_FIELDS = ("id", "reference", "title", "status", "category", "created_at")
 
 
 def incidents_possible_duplicates(*, actor, service: Service, title: str, exclude_pk=None) -> list[Incident]:
@@ -182,10 +194,15 @@ def incidents_possible_duplicates(*, actor, service: Service, title: str, exclud
             created_at__gte=timezone.now() - DUPLICATE_WINDOW,
         )
         .exclude(pk=exclude_pk)
-        .only("id", "reference", "title", "status", "category", "created_at")
-        .order_by("-created_at")[:100]
+        .order_by("-created_at")
+        .values_list("pk", "title")[:100]
     )
-    return [c for c in candidates if _similar(title, c.title)][:10]
+    # the first ten similar ones, newest first: stop comparing once they are found
+    similar = list(itertools.islice((pk for pk, other in candidates if _similar(title, other)), 10))
+    if not similar:
+        return []
+    found = Incident.objects.only(*DUPLICATE_FIELDS).in_bulk(similar)
+    return [found[pk] for pk in similar]
 
 
 def _possible_duplicates(incident: Incident, actor) -> list[Incident]:
