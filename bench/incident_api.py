@@ -24,8 +24,15 @@ What it does:
        list        GET  /api/v1/incidents/?page_size=50  vs  GET   /bench/bare/heartbeats/?page_size=50
        transition  POST /api/v1/incidents/{id}/diagnose/ vs  PATCH /bench/bare/heartbeats/{name}/
                    (on 2,000 different in-progress incidents / heartbeat rows, round robin)
+       assign      POST /api/v1/incidents/{id}/assign/   vs  PATCH /bench/bare/heartbeats/{name}/
+                   (the analyst takes a service desk incident, then hands it back, in turns)
 
-5. prints requests/s, p50 and p95 latency (ms, measured by the client, connection set-up
+   The plain list's ``count`` comes from the incident tallies; the bare list counts its
+   table, as DRF does;
+
+5. with ``--memory-requests N``, makes N more requests (list, detail, diagnose in turn) and
+   prints each gunicorn worker's RSS ten times along the way;
+6. prints requests/s, p50 and p95 latency (ms, measured by the client, connection set-up
    included) for both, and their ratio; ``--out FILE`` also writes them as JSON.
 
 The run leaves its rows (incidents created by the scenarios included) in the bench
@@ -237,15 +244,14 @@ def bench_actor() -> tuple[str, str]:
     return user.username, key
 
 
-def transition_pool() -> list[str]:
+def transition_pool(team: str | None = None) -> list[str]:
+    """In-progress incidents the bench analyst may work (of ``team`` if given)."""
     from incidents.models import Incident
 
-    refs = list(
-        Incident.objects.filter(status="in_progress")
-        .exclude(category="security")
-        .order_by("-id")
-        .values_list("reference", flat=True)[:POOL]
-    )
+    rows = Incident.objects.filter(status="in_progress").exclude(category="security")
+    if team:
+        rows = rows.filter(assigned_team__code=team)
+    refs = list(rows.order_by("-id").values_list("reference", flat=True)[:POOL])
     if len(refs) < 10:
         sys.exit("too few in-progress incidents for the transition scenario; load more (--incidents)")
     return refs
@@ -331,7 +337,7 @@ class Client:
         raise AssertionError("unreachable")
 
 
-def scenarios(pool: list[str], services: list[str], rows: int):
+def scenarios(pool: list[str], services: list[str], rows: int, desk_pool: list[str], analyst: str):
     """({name: {"incident": (method, path fn, body fn, ok status), "bare": (…)}}, a counter)"""
     counter = iter(range(10**9))
     lock = threading.Lock()
@@ -341,6 +347,12 @@ def scenarios(pool: list[str], services: list[str], rows: int):
             return next(counter)
 
     run = secrets.token_hex(3)
+    bare_update = (
+        "PATCH",
+        lambda n: f"/bench/bare/heartbeats/bench-{n % min(POOL, rows):07d}/",
+        lambda n: {"last_seen": "2026-11-25T10:00:00Z"},
+        200,
+    )
     return {
         "create": {
             "incident": (
@@ -367,6 +379,16 @@ def scenarios(pool: list[str], services: list[str], rows: int):
             "incident": ("GET", lambda n: "/api/v1/incidents/?page_size=50", lambda n: None, 200),
             "bare": ("GET", lambda n: "/bench/bare/heartbeats/?page_size=50", lambda n: None, 200),
         },
+        "assign": {
+            # the service desk's own incidents, taken by the analyst and handed back, in turns
+            "incident": (
+                "POST",
+                lambda n: f"/api/v1/incidents/{desk_pool[n % len(desk_pool)]}/assign/",
+                lambda n: {"team": "service_desk", "assignee": "" if (n // len(desk_pool)) % 2 else analyst},
+                200,
+            ),
+            "bare": bare_update,
+        },
         "transition": {
             "incident": (
                 "POST",
@@ -374,12 +396,7 @@ def scenarios(pool: list[str], services: list[str], rows: int):
                 lambda n: {"steps": f"Checked the logs ({run}-{n})."},
                 200,
             ),
-            "bare": (
-                "PATCH",
-                lambda n: f"/bench/bare/heartbeats/bench-{n % min(POOL, rows):07d}/",
-                lambda n: {"last_seen": "2026-11-25T10:00:00Z"},
-                200,
-            ),
+            "bare": bare_update,
         },
     }, nxt
 
@@ -428,6 +445,34 @@ def measure(port: int, token: str, spec: tuple, next_number, clients: int, durat
     }
 
 
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident set size of each gunicorn worker (the master's children), in MB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in sorted(children, key=int):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def measure_memory(port: int, token: str, master_pid: int, pool: list[str], count: int):
+    """[(requests so far, [RSS per worker])], sampled ten times over ``count`` requests."""
+    client, samples = Client(port, token), [(0, worker_rss_mb(master_pid))]
+    for n in range(1, count + 1):
+        ref = pool[n % len(pool)]
+        kind = n % 3
+        if kind == 0:
+            client.request("GET", "/api/v1/incidents/")
+        elif kind == 1:
+            client.request("GET", f"/api/v1/incidents/{ref}/")
+        else:
+            client.request("POST", f"/api/v1/incidents/{ref}/diagnose/", {"steps": f"Memory check {n}."})
+        if n % max(1, count // 10) == 0:
+            samples.append((n, worker_rss_mb(master_pid)))
+    return samples
+
+
 def print_table(results: dict, args, started_load: tuple) -> None:
     print()
     print(
@@ -474,7 +519,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker; >1: gthread")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database first")
-    parser.add_argument("--only", choices=["create", "list", "transition"], action="append", help="scenarios")
+    parser.add_argument(
+        "--only", choices=["create", "list", "transition", "assign"], action="append", help="scenarios"
+    )
+    parser.add_argument(
+        "--memory-requests", type=int, default=0,
+        help="then this many more requests (list, detail, diagnose in turn) with the workers' RSS sampled",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
 
@@ -484,6 +535,7 @@ def main() -> None:
     load(args.incidents)
     username, token = bench_actor()
     pool = transition_pool()
+    desk_pool = transition_pool("service_desk")
     from catalog.models import Service
 
     services = list(
@@ -500,7 +552,7 @@ def main() -> None:
     results = {}
     try:
         wait_until_serving(port, token, process, log_path)
-        specs, next_number = scenarios(pool, services, args.incidents)
+        specs, next_number = scenarios(pool, services, args.incidents, desk_pool, username)
         for name, pair in specs.items():
             if args.only and name not in args.only:
                 continue
@@ -511,9 +563,16 @@ def main() -> None:
                 )
                 row = results[name][label]
                 print(f"  {name:<10} {label:<8} {row['rps']:8.1f} req/s  p50 {row['p50_ms'] or 0:.1f} ms")
+        if args.memory_requests:
+            memory = measure_memory(port, token, process.pid, pool, args.memory_requests)
     finally:
         stop(process)
     print_table(results, args, load_before)
+    if args.memory_requests:
+        print(f"\nworker RSS (MB) after n of {args.memory_requests} more requests (list, detail, diagnose):")
+        for n, sizes in memory:
+            print(f"  {n:>7}  " + "  ".join(f"{mb:7.1f}" for mb in sizes))
+        results["memory_rss_mb"] = memory
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(
