@@ -237,3 +237,18 @@ class VendorEngagement(ReferencedModel):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.vendor.name} on {self.incident.reference}"
+
+
+class IncidentTally(models.Model):
+    """How many incidents there are in each visibility bucket (``security`` and ``other``),
+    kept by database triggers on every insert, delete and change of category
+    (incidents.tally), so the unfiltered list's ``count`` is read, not counted."""
+
+    bucket = models.CharField(max_length=16, primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "incident tallies"
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.n}"

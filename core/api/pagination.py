@@ -1,3 +1,6 @@
+from functools import partial
+
+from django.core.paginator import Paginator
 from rest_framework.pagination import PageNumberPagination
 
 from core.errors import validation_error
@@ -10,6 +13,15 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """A view that knows the count without counting (``view.known_count(request)``
+        returning a number, or None to count) saves the COUNT query."""
+        known = getattr(view, "known_count", None)
+        count = known(request) if known is not None else None
+        if count is not None:
+            self.django_paginator_class = partial(KnownCountPaginator, count=count)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
@@ -30,3 +42,9 @@ class StandardPagination(PageNumberPagination):
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
+
+
+class KnownCountPaginator(Paginator):
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count  # Paginator.count is a cached_property: this is its value

@@ -1,5 +1,7 @@
 from datetime import datetime
 
+from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
 from communications.models import Channel, Communication
@@ -18,18 +20,68 @@ from incidents.models import Incident, VendorEngagement
 from incidents.selectors import WORK_NOTE_FIELDS, sees_work_notes
 from incidents.sla import sla_state
 
-_datetime = serializers.DateTimeField()
+
+def _iso(value: datetime) -> str:
+    """What DRF's DateTimeField renders an aware datetime as (ISO 8601 in the current time
+    zone, UTC as ``Z``), for the fast paths; settings.py keeps DRF's default format."""
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _render_times(value):
     if isinstance(value, dict):
         return {k: _render_times(v) for k, v in value.items()}
-    if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
-        return _datetime.to_representation(value)
+    if isinstance(value, datetime):
+        return _iso(value)
     return value
 
 
 _username = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+# how IncidentSerializer's fields are read off an incident, for its fast to_representation
+_RELATED_SLUG = {
+    "reporter": "username", "assignee": "username", "incident_commander": "username",
+    "communications_lead": "username", "technical_lead": "username",
+    "affected_service": "reference", "assigned_team": "code",
+}  # fmt: skip
+_AS_IS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.BigAutoField)
+
+
+def _renderer(serializer_class, name: str):
+    """A function (serializer, incident, now) -> the value of field ``name``, as the DRF
+    field declared for it renders it."""
+    if name == "id":
+        return lambda _s, obj, _now: obj.reference
+    if name == "sla":
+        return lambda s, obj, now: s.get_sla(obj, now)
+    if name in _RELATED_SLUG:
+        slug, field = _RELATED_SLUG[name], Incident._meta.get_field(name)
+
+        def related(_s, obj, _now):
+            pk = getattr(obj, field.attname)
+            if pk is None:
+                return None
+            cached = field.get_cached_value(obj, None)
+            if cached is None or cached.pk != pk:  # not read with the row: read it now
+                if cached is not None:
+                    field.delete_cached_value(obj)
+                cached = getattr(obj, name)
+            return getattr(cached, slug)
+
+        return related
+    method = getattr(serializer_class, f"get_{name}", None)
+    if method is not None:
+        return lambda s, obj, _now: method(s, obj)
+    if name == "is_major":
+        return lambda _s, obj, _now: bool(obj.is_major)
+    model_field = Incident._meta.get_field(name)
+    if isinstance(model_field, models.DateTimeField):
+        return lambda _s, obj, _now: _iso(value) if (value := getattr(obj, name)) else None
+    if isinstance(model_field, _AS_IS):
+        if model_field.choices:  # DRF's ChoiceField gives the plain value of a choices enum
+            return lambda _s, obj, _now: None if (v := getattr(obj, name)) is None else str(v)
+        return lambda _s, obj, _now: getattr(obj, name)
+    raise TypeError(f"no fast renderer for IncidentSerializer field {name!r}")
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -65,15 +117,28 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None and not sees_work_notes(request.user):
-            for field in WORK_NOTE_FIELDS:
-                data.pop(field, None)
-        return data
+        """The row, field by field as DRF renders it (tests/incidents/test_api_rendering.py
+        holds the two equal), without DRF's per-field machinery: a 50-row page spent 0.45 ms
+        a row there. What is the same for every row (whether the viewer sees work notes,
+        the time the SLA timers are read at) is decided once per page."""
+        shared = self.context.setdefault(("_row", type(self)), {})
+        if "fields" not in shared:
+            request = self.context.get("request")
+            hidden = WORK_NOTE_FIELDS if request is not None and not sees_work_notes(request.user) else ()
+            shared["fields"] = [(n, f) for n, f in self._row_plan() if n not in hidden]
+            shared["now"] = self.context.get("now") or timezone.now()
+        now = shared["now"]
+        return {name: render(self, instance, now) for name, render in shared["fields"]}
 
-    def get_sla(self, obj) -> dict:
-        state = sla_state(obj, self.context.get("now"))
+    @classmethod
+    def _row_plan(cls) -> list:
+        plan = cls.__dict__.get("_plan")
+        if plan is None:
+            plan = cls._plan = [(name, _renderer(cls, name)) for name in cls.Meta.fields]
+        return plan
+
+    def get_sla(self, obj, now=None) -> dict:
+        state = sla_state(obj, now or self.context.get("now"))
         return _render_times(state)
 
     def get_matrix_priority(self, obj) -> str:
@@ -81,7 +146,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     def get_grace_period_ends_at(self, obj) -> datetime | None:
         ends = obj.grace_period_ends_at
-        return _datetime.to_representation(ends) if ends else None
+        return _iso(ends) if ends else None
 
 
 # what a list row leaves to the detail: the major-incident roles (so the list query joins

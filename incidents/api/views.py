@@ -14,13 +14,19 @@ from core.errors import not_found, validation_error
 from incidents import services
 from incidents.api import serializers as s
 from incidents.filtersets import IncidentFilterSet
-from incidents.models import VendorEngagement
+from incidents.models import Incident, VendorEngagement
 from incidents.selectors import (
+    attach_people,
     communication_visible_to,
-    incident_detail_queryset,
-    incident_list_queryset,
+    incident_rows_queryset,
+    incident_visible_to,
+    incidents_visible_count,
     incidents_visible_to,
 )
+from incidents.services.reads import NOT_FILTERS
+
+PAGING = frozenset({"page", "page_size", "format"})
+LIST_DEFERS = [f for f in s.LIST_LEAVES_OUT if not Incident._meta.get_field(f).is_relation]
 
 
 def _expected_version(request, data: dict) -> int | None:
@@ -50,18 +56,41 @@ class IncidentViewSet(
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
-        if self.action == "list":
-            return incident_list_queryset(self.request.user).order_by("-created_at", "-id")
-        return incident_detail_queryset(self.request.user)
+        rows = incident_rows_queryset(self.request.user)
+        if self.action != "list":
+            return rows
+        # the long texts a list row leaves to the detail are not read either
+        return rows.defer(*LIST_DEFERS).order_by("-created_at", "-id")
+
+    def filter_queryset(self, queryset):
+        if set(self.request.query_params) <= PAGING:  # the plain list: no filter set to build
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def known_count(self, request) -> int | None:
+        """The count of the plain list (no filter) comes from the tallies (StandardPagination)."""
+        if self.action != "list" or any(k not in NOT_FILTERS for k in request.query_params):
+            return None
+        return incidents_visible_count(request.user)
+
+    def _find(self, reference: str) -> Incident | None:
+        # the unique reference: no ORDER BY (first() would add one on the primary key)
+        found = list(incident_rows_queryset(self.request.user).filter(reference=reference)[:1])
+        return attach_people(found[0]) if found else None
 
     def get_object(self):
-        incident = self.get_queryset().filter(reference=self.kwargs["id"]).first()
+        incident = self._find(self.kwargs["id"])
         if incident is None:
             raise not_found(f"Incident {self.kwargs['id']}")
         return incident
 
-    def _detail(self, request, reference: str, code=status.HTTP_200_OK, **extra) -> Response:
-        incident = incident_detail_queryset(request.user).filter(reference=reference).first()
+    def _detail(self, request, reference: str, code=status.HTTP_200_OK, saved=None, **extra) -> Response:
+        """The incident as the caller now sees it: ``saved``, the object an operation has
+        just saved and committed (current, no need to read it again), or read afresh."""
+        if saved is not None:
+            incident = attach_people(saved) if incident_visible_to(request.user, saved) else None
+        else:
+            incident = self._find(reference)
         if incident is None:
             # the operation succeeded but took the incident out of the caller's sight
             # (categorized as security): say so rather than show what they may not see
@@ -80,6 +109,7 @@ class IncidentViewSet(
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         services.incidents_record_lookup(actor=request.user, params=request.query_params, via="api")
         services.incidents_record_list_read(incidents=page, actor=request.user)
+        attach_people(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
@@ -99,6 +129,7 @@ class IncidentViewSet(
             request,
             incident.reference,
             code=status.HTTP_201_CREATED,
+            saved=incident,
             possible_duplicates=s.DuplicateSerializer(duplicates, many=True).data,
         )
 
@@ -121,8 +152,11 @@ class IncidentViewSet(
         for old, new in (rename or {}).items():
             if old in values:
                 values[new] = values.pop(old)
-        service(incident=reference, actor=request.user, expected_version=expected, **values, **fixed)
-        return self._detail(request, reference)
+        result = service(incident=reference, actor=request.user, expected_version=expected, **values, **fixed)
+        saved = result[0] if isinstance(result, tuple) else result
+        if not isinstance(saved, Incident) or saved.reference != reference:
+            saved = None  # the operation returns something else (communicate/, comment/): read it
+        return self._detail(request, reference, saved=saved)
 
     def _action_schema(serializer):  # noqa: N805 - a decorator factory used in the class body
         # the error responses (400, 401, …) are added to every operation by core.api.schema
