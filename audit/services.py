@@ -1,6 +1,9 @@
 """The one writer of the audit trail."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from auditlog.models import AbstractLogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -9,6 +12,7 @@ from django.utils import timezone
 
 from audit.deltas import minimal_changes
 from audit.models import GENESIS_HASH, SYSTEM_ACTOR, AuditAction, AuditEvent, HashScheme
+from core.deferred import DeferredRows
 
 # pg_advisory_xact_lock key for the chain: one writer extends the chain at a time, and the
 # lock is held to commit, so chain order is commit order.
@@ -54,10 +58,45 @@ def append_event(event: AuditEvent) -> AuditEvent:
     return append_events([event])[0]
 
 
+# The batch whose events append_events collects instead of writing (audit_chain_deferred).
+_DEFERRED: ContextVar[DeferredRows | None] = ContextVar("audit_deferred", default=None)
+
+
 def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Chain and insert ``events`` in order, with one lock and one INSERT for all of them."""
+    """Chain and insert ``events`` in order, with one lock and one INSERT for all of them;
+    inside ``audit_chain_deferred`` only collect them (chained and written when it ends)."""
     if not events:
         return events
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.add(events)
+        return events
+    return _chain_and_insert(events)
+
+
+@contextmanager
+def audit_chain_deferred() -> Iterator[None]:
+    """For a batch of operations in the caller's transaction (the SLA sweep's): the events
+    they append are chained and written together when the block ends, with one chain lock,
+    one read of the chain's head and one INSERT for the batch, and the lock held from that
+    write to the commit rather than for the whole batch. Events appended in a savepoint
+    that was rolled back are left out, so they never take a place in the chain. Until the
+    block ends the events have no seq or hash. Leaving it by an exception writes nothing
+    (the caller's transaction is failing)."""
+    if _DEFERRED.get() is not None:
+        raise RuntimeError("audit_chain_deferred does not nest")
+    deferred = DeferredRows()
+    token = _DEFERRED.set(deferred)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+    events = deferred.surviving()
+    if events:
+        _chain_and_insert(events)
+
+
+def _chain_and_insert(events: list[AuditEvent]) -> list[AuditEvent]:
     with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
