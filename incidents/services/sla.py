@@ -1,17 +1,26 @@
 """The SLA engine's automatic actions on one incident, each run by the system (actor None),
 each audited, each recorded once in sla.SlaEvent.
 
-``incident_sla_act`` performs one owed check; the sweep (incidents.sweep) calls it for what
-is due. A check already done (its marker set, or its SlaEvent present) does nothing, so
-running the sweep twice, or on two workers at once, acts once.
+``incident_sla_act`` performs one owed check; the sweep (incidents.sweep) calls
+``incident_sla_act_locked`` for what is due, a batch of incidents at a time. A check
+already done (its marker set, or its SlaEvent present) does nothing, so running the sweep
+twice, or on two workers at once, acts once.
+
+Each action is done first and recorded after (its marker, its SlaEvent): a refusal
+(DomainError) comes from the escalation or closing service, inside its own savepoint, or
+from the message's validation before it is written, so a refused action leaves nothing
+behind without a savepoint of the caller's, and the next sweep tries it again.
 """
 
+from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from communications.models import Kind, Recipients
 from communications.services import communication_record
+from core.deferred import DeferredRows
 from core.models import drop_stale_relations
 from incidents.choices import next_escalation_step
 from incidents.models import Incident
@@ -20,7 +29,7 @@ from incidents.services.sop.base import _save
 from incidents.sla import Check, pending_checks, refresh_deadlines, sla_target
 from sla.models import SlaEvent
 
-__all__ = ["incident_sla_act"]
+__all__ = ["incident_sla_act", "incident_sla_act_locked", "sla_events_deferred"]
 
 MARKERS = {
     "acknowledge_warning": "acknowledge_warned_at",
@@ -32,35 +41,66 @@ MARKERS = {
     "breach_notification_due": "breach_notification_escalated_at",
 }
 ESCALATABLE = ("open", "in_progress", "escalated")
+# what the SLA engine reads of an incident besides its row
+SLA_RELATED = ("assigned_team", "assignee", "affected_service__calendar", "sla_policy")
 
 
 def _lock(reference: str) -> Incident | None:
     incident = (
         Incident.objects.select_for_update(of=("self",))
-        .select_related("assigned_team", "assignee", "affected_service__calendar", "sla_policy")
+        .select_related(*SLA_RELATED)
         .filter(reference=reference)
         .first()
     )
     return drop_stale_relations(incident) if incident is not None else None
 
 
-def _record_once(reference: str, kind: str, due_at: datetime, now: datetime) -> bool:
-    """Insert the SlaEvent unless it exists (the unique sla_event_once): one statement, no
-    savepoint (INSERT … ON CONFLICT DO NOTHING RETURNING, PostgreSQL and SQLite 3.35+)."""
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {SlaEvent._meta.db_table} (subject_ref, kind, due_at, occurred_at, detail) "
-            "VALUES (%s, %s, %s, %s, '') ON CONFLICT (subject_ref, kind, due_at) DO NOTHING RETURNING id",
-            [reference, kind, adapt(due_at), adapt(now)],
-        )
-        return cursor.fetchone() is not None
+class SlaEventsNow:
+    """The SlaEvents of one action on its own: looked up and written at once."""
+
+    def done(self, reference: str, check: Check) -> bool:
+        return SlaEvent.objects.filter(subject_ref=reference, kind=check.kind, due_at=check.due_at).exists()
+
+    def record(self, reference: str, check: Check, now: datetime) -> None:
+        SlaEvent.objects.create(subject_ref=reference, kind=check.kind, due_at=check.due_at, occurred_at=now)
 
 
-def _mark(incident: Incident, check: Check, now: datetime) -> bool:
-    """Record the check as done: its SlaEvent (unique) and its marker. False if already done."""
-    if not _record_once(incident.reference, check.kind, check.due_at, now):
-        return False
+class SlaEventsDeferred(SlaEventsNow):
+    """The SlaEvents of a sweep batch: those of its incidents read in one query, the new
+    ones written in one INSERT when the batch ends, but those of rolled back savepoints.
+    The incidents are locked by the batch, so nobody else records one meanwhile; should
+    one appear anyway, the unique sla_event_once fails the batch rather than act twice."""
+
+    def __init__(self, references: Iterable[str]):
+        rows = SlaEvent.objects.filter(subject_ref__in=list(references))
+        self.existing = set(rows.values_list("subject_ref", "kind", "due_at"))
+        self.new = DeferredRows()
+
+    def done(self, reference: str, check: Check) -> bool:
+        # one recorded earlier in this batch has its marker set: it is no longer pending
+        return (reference, check.kind, check.due_at) in self.existing
+
+    def record(self, reference: str, check: Check, now: datetime) -> None:
+        self.new.add([SlaEvent(subject_ref=reference, kind=check.kind, due_at=check.due_at, occurred_at=now)])
+
+    def write(self) -> None:
+        SlaEvent.objects.bulk_create(self.new.surviving())
+
+
+@contextmanager
+def sla_events_deferred(references: Iterable[str]):
+    """SlaEvents for a batch of the incidents ``references`` (see SlaEventsDeferred); they
+    are written when the block ends without an exception."""
+    events = SlaEventsDeferred(references)
+    yield events
+    events.write()
+
+
+_NOW = SlaEventsNow()
+
+
+def _set_marker(incident: Incident, check: Check, now: datetime) -> None:
+    """Mark the check as done on the row (what pending_checks reads)."""
     if check.kind == "update_missed":
         # one flag covers every cadence missed up to now: after a sweep outage (or a long
         # wait) the update is chased once, not once per missed interval in the same sweep
@@ -68,7 +108,6 @@ def _mark(incident: Incident, check: Check, now: datetime) -> bool:
         incident.update_missed_for = check.due_at + every * max((now - check.due_at) // every, 0)
     elif check.kind in MARKERS:
         setattr(incident, MARKERS[check.kind], now)
-    return True
 
 
 def _notify(incident: Incident, *, to: str, message: str, kind: str = Kind.UPDATE):
@@ -98,84 +137,82 @@ def incident_sla_act(
     """Perform ``check`` on the incident if it is still owed; return what was done.
 
     ``locked``: the incident as just read under ``SELECT … FOR UPDATE`` in the caller's
-    transaction (the sweep's), with the relations of ``_lock``; else it is locked here.
+    transaction, with the relations of ``_lock``; else it is locked here.
     """
     with transaction.atomic(savepoint=False):
         incident = locked if locked is not None else _lock(reference)
-        if incident is None or check not in pending_checks(incident):
+        if incident is None:
             return None
-        if not _mark(incident, check, now):
-            refresh_deadlines(incident)
-            incident.save()
-            return None
-        kind, due = check.kind, f"{check.due_at:%Y-%m-%d %H:%M} UTC"
+        return incident_sla_act_locked(incident=incident, check=check, now=now)[0]
 
-        if kind.endswith("_warning"):
-            word = _target_word(kind)
-            note = _notify(
-                incident,
-                to=_owner(incident),
-                message=f"{incident.reference} ({incident.priority}) is at 75% of its {word} target; "
-                f"it is due {due}.",
-            )
-            _save(incident, action="notify", actor=None, changes={kind: [None, due]},
-                  extra={"sla_event": kind, "notice": note.reference})  # fmt: skip
-            return kind
 
-        if kind in ("acknowledge_breach", "resolve_breach", "unassigned_escalation"):
-            current = incident.assigned_team.code if incident.assigned_team_id else None
-            target = (
-                "incident_manager"
-                if kind == "unassigned_escalation"
-                else next_escalation_step(current, security=incident.is_security)
-            )
-            incident.save()  # the marker, before the escalation service reloads the row
-            reason = (
-                f"{incident.priority} still unassigned 15 minutes after logging."
-                if kind == "unassigned_escalation"
-                else f"SLA breach: the {_target_word(kind)} target ({due}) was missed."
-            )
-            if target and target != current and incident.status in ESCALATABLE:
-                incident_escalate(
-                    incident=reference, actor=None, target=target, reason=reason, sla_event=kind, at=now
-                )
-                return kind
-            note = _notify(incident, to="incident_manager", message=f"{incident.reference}: {reason}")
-            _save(incident, action="notify", actor=None, changes={kind: [None, due]},
-                  extra={"sla_event": kind, "notice": note.reference})  # fmt: skip
-            return kind
+def incident_sla_act_locked(
+    *, incident: Incident, check: Check, now: datetime, events: SlaEventsNow = _NOW
+) -> tuple[str | None, Incident]:
+    """Perform ``check`` on ``incident``, locked by the caller's transaction with
+    SLA_RELATED, if it is still owed. Return what was done and the incident as it now
+    stands (saved: the next check may be read from it without reading the row again).
+    ``events``: where its SlaEvent is looked up and recorded (a sweep batch's, or at once).
+    """
+    if check not in pending_checks(incident):
+        return None, incident
+    reference, kind = incident.reference, check.kind
+    if events.done(reference, check):
+        refresh_deadlines(incident)
+        incident.save()
+        return None, incident
+    due = f"{check.due_at:%Y-%m-%d %H:%M} UTC"
+    action = "notify"
 
-        if kind == "update_missed":
-            lead = incident.communications_lead
-            note = _notify(
-                incident,
-                to="@" + lead.get_username() if lead else "incident_manager",
-                message=f"{incident.reference} ({incident.priority}): the stakeholder update due {due} "
-                "was not sent.",
+    if kind.endswith("_warning"):
+        to = _owner(incident)
+        word = _target_word(kind)
+        message = f"{reference} ({incident.priority}) is at 75% of its {word} target; it is due {due}."
+    elif kind in ("acknowledge_breach", "resolve_breach", "unassigned_escalation"):
+        current = incident.assigned_team.code if incident.assigned_team_id else None
+        target = (
+            "incident_manager"
+            if kind == "unassigned_escalation"
+            else next_escalation_step(current, security=incident.is_security)
+        )
+        reason = (
+            f"{incident.priority} still unassigned 15 minutes after logging."
+            if kind == "unassigned_escalation"
+            else f"SLA breach: the {_target_word(kind)} target ({due}) was missed."
+        )
+        if target and target != current and incident.status in ESCALATABLE:
+            incident = incident_escalate(
+                incident=reference, actor=None, target=target, reason=reason, sla_event=kind, at=now
             )
-            _save(incident, action="notify", actor=None, changes={"update_missed": [None, due]},
-                  extra={"sla_event": kind, "notice": note.reference})  # fmt: skip
-            return kind
+            _set_marker(incident, check, now)
+            refresh_deadlines(incident)  # the next check, now that this one is done
+            incident.save(update_fields=[MARKERS[kind], "sla_next_check_at"])
+            events.record(reference, check, now)
+            return kind, incident
+        to, message = "incident_manager", f"{reference}: {reason}"
+    elif kind == "update_missed":
+        lead = incident.communications_lead
+        to = "@" + lead.get_username() if lead else "incident_manager"
+        message = f"{reference} ({incident.priority}): the stakeholder update due {due} was not sent."
+    elif kind in ("pir_overdue", "breach_notification_due"):
+        what = "post-incident review" if kind == "pir_overdue" else "personal-data breach notification"
+        to, message, action = "incident_manager", f"{reference}: the {what} was due {due}.", "escalate"
+    elif kind == "auto_closed":
+        incident = incident_close(
+            incident=reference,
+            actor=None,
+            closure_notes="Closed automatically: the reporter neither confirmed nor reopened it "
+            "within the grace period.",
+            at=now,
+        )
+        events.record(reference, check, now)
+        return kind, incident
+    else:
+        raise ValueError(f"unknown SLA check {kind}")
 
-        if kind in ("pir_overdue", "breach_notification_due"):
-            what = "post-incident review" if kind == "pir_overdue" else "personal-data breach notification"
-            note = _notify(
-                incident,
-                to="incident_manager",
-                message=f"{incident.reference}: the {what} was due {due}.",
-            )
-            _save(incident, action="escalate", actor=None, changes={kind: [None, due]},
-                  extra={"sla_event": kind, "notice": note.reference})  # fmt: skip
-            return kind
-
-        if kind == "auto_closed":
-            incident.save()
-            incident_close(
-                incident=reference,
-                actor=None,
-                closure_notes="Closed automatically: the reporter neither confirmed nor reopened it "
-                "within the grace period.",
-                at=now,
-            )
-            return kind
-    raise ValueError(f"unknown SLA check {check.kind}")
+    note = _notify(incident, to=to, message=message)
+    _set_marker(incident, check, now)
+    _save(incident, action=action, actor=None, changes={kind: [None, due]},
+          extra={"sla_event": kind, "notice": note.reference})  # fmt: skip
+    events.record(reference, check, now)
+    return kind, incident
