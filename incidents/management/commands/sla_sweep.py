@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from incidents.sweep import sla_sweep
+from incidents.sweep import BATCH_SIZE, sla_sweep
 
 
 class Command(BaseCommand):
@@ -9,9 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="act as of this time, e.g. 2026-11-25T17:00:00+00:00")
-        parser.add_argument("--batch-size", type=int, default=200)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
-    def handle(self, *args, now=None, batch_size=200, **options):
+    def handle(self, *args, now=None, batch_size=BATCH_SIZE, **options):
         moment = None
         if now:
             moment = parse_datetime(now)
