@@ -14,22 +14,22 @@ in one transaction, with one round of reads and writes for the whole batch:
   lock and one read of its head (audit.services.audit_chain_deferred).
 
 A batch first runs without savepoints of its own. If an action raises, that run is rolled
-back whole and the batch is done again with a savepoint per incident and one per action,
-as the sweep did one incident at a time before: a refused action (DomainError) is logged
-and left for the next sweep, the incident's earlier actions kept; an error rolls back that
-incident's work of this sweep, its audit events and SlaEvents included, and is logged;
-the other incidents proceed either way.
+back whole and the batch is done again with a savepoint per incident and one per action:
+a refused action (DomainError) is logged and left for the next sweep, the incident's
+earlier actions kept; an error rolls back that incident's work of this sweep, its audit
+events and SlaEvents included, and is logged; the other incidents proceed either way.
 
 BATCH_SIZE bounds how long a person's operation can wait behind a sweep: the batch's
 incidents stay locked until it commits, and so does the reference counter of
 communications (nearly every action records one), so a comment, a stakeholder update or an
 escalation by hand waits for the batch in progress. On bench/sla_sweep.py (PostgreSQL, 2
-cores shared with other work) a batch of 50 incidents with two actions each takes
-0.3–0.5 s from its first statement to its commit, 1.0 s at worst when the cores were fully
-taken by other work; the audit chain's lock is held only from the batch's last write to
-its commit, 10–70 ms of it. 50 also keeps the subtransactions of a batch (one per
-escalation or closing, the service's savepoint) within the 64 PostgreSQL caches per
-transaction, beyond which every other session's snapshot checks slow down.
+cores shared with other work, load 2.5) a batch of 25 incidents with two actions each takes
+about 0.25 s from its first statement to its commit, 0.5 s at the longest; batches of 50
+were no faster in all and held their locks twice as long. The audit chain's lock is held
+only from the batch's last write to its commit, 25–90 ms of it. 25 also keeps
+the subtransactions of a batch (one per escalation or closing: the service's savepoint)
+within the 64 that PostgreSQL caches per transaction, beyond which every other session's
+snapshot checks slow down.
 """
 
 import logging
@@ -50,7 +50,7 @@ from incidents.sla import pending_checks
 logger = logging.getLogger(__name__)
 
 MAX_ACTIONS_PER_INCIDENT = 12
-BATCH_SIZE = 50
+BATCH_SIZE = 25  # see above
 
 
 def sla_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Counter:
