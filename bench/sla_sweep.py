@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sla_sweep.py \\
         [--database-url postgres://postgres@127.0.0.1:5432/ims_bench_sla] \\
-        [--open 10000 1000000] [--due 1000] [--runs 3] [--batch-size 200]
+        [--open 10000 1000000] [--due 1000] [--runs 3] [--batch-size N]
 
 Creates the database if it does not exist and migrates it. For each size N of ``--open``
 it empties the incident tables and COPYs N open, unassigned P3 incidents on a 24x7
@@ -16,14 +16,31 @@ come from the real ``incidents.sla.refresh_deadlines``:
 
 Then it runs ``incidents.sweep.sla_sweep(now=NOW)`` ``--runs`` times, each on fresh due
 rows (the due incidents and their SLA events are deleted and COPYed again before each run,
-then the table is ANALYZEd), and prints per run the time, the actions performed (each due
-incident gets a warning and an escalation to L1: 2 × ``--due``), the SQL statements the
-sweep issued and the time spent in its due-row selections (SELECT … FOR UPDATE SKIP
-LOCKED on ``sla_next_check_at``, the only query whose cost could grow with the number of
-open incidents). The summary gives, for two or more sizes, the ratio of the largest
-size's times to the smallest's: a sweep that scales with what is due, not with what is
-open, has ratios near 1. Wall-clock times are noisy on a shared machine; the statement
-counts are exact.
+then the table is ANALYZEd), in batches of ``--batch-size`` (default: the sweep's
+BATCH_SIZE), and prints per run:
+
+- the time, the actions performed (each due incident gets a warning and an escalation to
+  L1: 2 × ``--due``) and actions per second;
+- the SQL statements the sweep issued, in all and per action, and the time spent in its
+  due-row selections (SELECT … FOR UPDATE SKIP LOCKED on ``sla_next_check_at``, the only
+  query whose cost could grow with the number of open incidents);
+- its batches: how many, and the longest from its due-row selection to its commit (what a
+  person's operation waiting for one of its locks may wait), with how long of that the
+  audit chain's lock was held;
+- the CPU seconds of the sweep's process and of its database backend (read from /proc
+  when the database runs on this machine): wall-clock times are noisy on a shared
+  machine, CPU seconds much less so, and the statement counts are exact.
+
+The summary gives the best run of each size and, for two or more sizes, the ratio of the
+largest size's times to the smallest's: a sweep that scales with what is due, not with
+what is open, has ratios near 1.
+
+For reference (issue 18), on 2 cores shared with other work, runs of the two versions
+taking turns: before the sweep ran in batches (a transaction per incident, the audit chain
+locked and its head read per action, the row read again after each action), 2,000 actions
+took 26–57 s at 10,000 open incidents and 22–25 s at 1,000,000, 13.0 statements per action,
+18 s of the sweep's CPU and 8.5 s of the database's; in batches of 25, 9–17 s and 10–14 s,
+5.6 statements per action, 6.4–8.6 s and 2.7–3.8 s of CPU.
 
 The audit trail (append-only) and the communications grow with every run; they are not
 reset. Nothing here goes through the services for the load: it is test data written
@@ -34,6 +51,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -168,12 +186,17 @@ def plan(now) -> str:
 
 
 class QueryMeter:
-    """Counts the sweep's SQL statements and times its due-row selections (the only query
-    whose cost could grow with the number of open incidents)."""
+    """Counts the sweep's SQL statements, times its due-row selections (the only query whose
+    cost could grow with the number of open incidents) and, per batch transaction (from
+    its due-row selection to its commit), how long it held its locks and how long the audit
+    chain's lock (taken by ``pg_advisory_xact_lock``)."""
 
     def __init__(self):
         self.statements = 0
         self.selection_seconds = 0.0
+        self.batch_started = self.chain_locked = None
+        self.batches: list[float] = []
+        self.chain_holds: list[float] = []
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
@@ -183,6 +206,51 @@ class QueryMeter:
             self.statements += 1
             if 'sla_next_check_at" <=' in sql and "FOR UPDATE" in sql:
                 self.selection_seconds += time.perf_counter() - started
+                if self.batch_started is None:
+                    self.batch_started = started
+            elif "pg_advisory_xact_lock" in sql and self.batch_started is not None:
+                self.chain_locked = self.chain_locked or started
+
+    def committed(self) -> None:
+        ended = time.perf_counter()
+        if self.batch_started is not None:
+            self.batches.append(ended - self.batch_started)
+        if self.chain_locked is not None:
+            self.chain_holds.append(ended - self.chain_locked)
+        self.batch_started = self.chain_locked = None
+
+
+@contextmanager
+def metered(connection):
+    """The QueryMeter of the statements run on ``connection`` and of its commits."""
+    meter = QueryMeter()
+    commit = connection.commit
+
+    def commit_and_note():
+        commit()
+        meter.committed()
+
+    connection.commit = commit_and_note
+    try:
+        with connection.execute_wrapper(meter):
+            yield meter
+    finally:
+        del connection.commit  # the instance attribute: back to the method
+
+
+def cpu_seconds(connection) -> tuple[float, float | None]:
+    """CPU seconds used so far by this process and by its database backend (when the
+    database runs on this machine, from /proc): unlike wall-clock time, they hardly move
+    when other work shares the cores."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [(pid,)] = cursor.fetchall()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        backend = None
+    return time.process_time(), backend
 
 
 def bench(loader: Loader, size: int, due: int, runs: int, batch_size: int) -> dict:
@@ -193,36 +261,53 @@ def bench(loader: Loader, size: int, due: int, runs: int, batch_size: int) -> di
     print(f"\n== {size:,} open incidents, {due:,} due ==")
     load_seconds = load(loader, size, due)
     print("  selection plan:\n" + plan(loader.now))
-    times, actions, meters = [], None, []
+    results = []
     for run in range(1, runs + 1):
         if run > 1:
             reset_due(loader, size, due)
-        meter = QueryMeter()
-        with connection.execute_wrapper(meter):
+        cpu_before = cpu_seconds(connection)
+        with metered(connection) as meter:
             started = time.perf_counter()
             done = sla_sweep(now=loader.now, batch_size=batch_size)
             elapsed = time.perf_counter() - started
+        cpu_after = cpu_seconds(connection)
         total = sum(done.values())
-        print(
-            f"  run {run}: {elapsed:.2f} s, {total:,} actions {dict(sorted(done.items()))}, "
-            f"{meter.statements:,} SQL statements, due-row selections {meter.selection_seconds * 1000:.1f} ms"
-        )
         assert total == 2 * due, f"expected {2 * due} actions, got {total}"
-        times.append(elapsed)
-        meters.append(meter)
-        actions = total
-    best = min(times)
-    meter = meters[times.index(best)]
-    per_action = best / actions * 1000
-    print(f"  best of {runs}: {best:.2f} s for {actions:,} actions ({per_action:.2f} ms per action)")
+        result = {
+            "seconds": elapsed,
+            "actions": total,
+            "statements": meter.statements,
+            "selection": meter.selection_seconds,
+            "batches": len(meter.batches),
+            "longest_batch": max(meter.batches, default=0.0),
+            "longest_chain_hold": max(meter.chain_holds, default=0.0),
+            "app_cpu": cpu_after[0] - cpu_before[0],
+            "db_cpu": None if cpu_before[1] is None else cpu_after[1] - cpu_before[1],
+        }
+        results.append(result)
+        db_cpu = "n/a" if result["db_cpu"] is None else f"{result['db_cpu']:.2f} s"
+        longest, chain = result["longest_batch"] * 1000, result["longest_chain_hold"] * 1000
+        print(
+            f"  run {run}: {elapsed:.2f} s, {total:,} actions {dict(sorted(done.items()))} "
+            f"({total / elapsed:,.0f} actions/s), {meter.statements:,} SQL statements "
+            f"({meter.statements / total:.2f} per action), due-row selections "
+            f"{meter.selection_seconds * 1000:.1f} ms; {result['batches']} batches, the longest "
+            f"{longest:.0f} ms (audit chain locked {chain:.0f} ms of it); "
+            f"CPU: sweep {result['app_cpu']:.2f} s, database backend {db_cpu}"
+        )
+    best = min(results, key=lambda r: r["seconds"])
+    per_action = best["seconds"] / best["actions"] * 1000
+    print(
+        f"  best of {runs}: {best['seconds']:.2f} s for {best['actions']:,} actions ({per_action:.2f} ms per "
+        f"action, {best['actions'] / best['seconds']:,.0f} actions/s, "
+        f"{best['statements'] / best['actions']:.2f} statements per action)"
+    )
     return {
         "size": size,
-        "best": best,
-        "median": sorted(times)[len(times) // 2],
-        "actions": actions,
         "load": load_seconds,
-        "statements": meter.statements,
-        "selection": min(m.selection_seconds for m in meters),
+        "median": sorted(r["seconds"] for r in results)[len(results) // 2],
+        "best": best,
+        "selection": min(r["selection"] for r in results),
     }
 
 
@@ -234,7 +319,7 @@ def main() -> None:
     parser.add_argument("--open", type=int, nargs="+", default=[10_000, 1_000_000], help="open incidents")
     parser.add_argument("--due", type=int, default=1000, help="incidents with a check due")
     parser.add_argument("--runs", type=int, default=3, help="fresh sweeps per size; the best counts")
-    parser.add_argument("--batch-size", type=int, default=200, help="the sweep's batch size")
+    parser.add_argument("--batch-size", type=int, help="the sweep's batch size (default: its BATCH_SIZE)")
     args = parser.parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a PostgreSQL URL")
@@ -245,25 +330,34 @@ def main() -> None:
     setup_django(args.database_url)
     from django.utils import timezone
 
+    from incidents.sweep import BATCH_SIZE
+
     now = timezone.now().replace(microsecond=0)
     loader = Loader(now)
-    results = [bench(loader, size, args.due, args.runs, args.batch_size) for size in args.open]
+    batch_size = args.batch_size or BATCH_SIZE
+    results = [bench(loader, size, args.due, args.runs, batch_size) for size in args.open]
 
-    print("\n== summary ==")
+    print(f"\n== summary (best run of each size; batches of {batch_size}) ==")
     print(
-        f"  {'open':>10}  {'load s':>7}  {'best s':>7}  {'median s':>8}  {'actions':>7}  "
-        f"{'statements':>10}  {'selects ms':>10}"
+        f"  {'open':>10}  {'load s':>7}  {'best s':>7}  {'median s':>8}  {'actions':>7}  {'actions/s':>9}  "
+        f"{'stmts/action':>12}  {'batch ms':>8}  {'chain ms':>8}  {'cpu app s':>9}  {'cpu db s':>8}  "
+        f"{'selects ms':>10}"
     )
     for r in results:
+        b = r["best"]
+        db_cpu = "n/a" if b["db_cpu"] is None else f"{b['db_cpu']:.2f}"
+        rate, per_action = b["actions"] / b["seconds"], b["statements"] / b["actions"]
+        longest, chain = b["longest_batch"] * 1000, b["longest_chain_hold"] * 1000
         print(
-            f"  {r['size']:>10,}  {r['load']:>7.1f}  {r['best']:>7.2f}  {r['median']:>8.2f}  "
-            f"{r['actions']:>7,}  {r['statements']:>10,}  {r['selection'] * 1000:>10.1f}"
+            f"  {r['size']:>10,}  {r['load']:>7.1f}  {b['seconds']:>7.2f}  {r['median']:>8.2f}  "
+            f"{b['actions']:>7,}  {rate:>9,.0f}  {per_action:>12.2f}  {longest:>8.0f}  {chain:>8.0f}  "
+            f"{b['app_cpu']:>9.2f}  {db_cpu:>8}  {r['selection'] * 1000:>10.1f}"
         )
     if len(results) > 1:
         small, large = min(results, key=lambda r: r["size"]), max(results, key=lambda r: r["size"])
         print(
             f"  ratio {large['size']:,} / {small['size']:,} open: "
-            f"{large['best'] / small['best']:.2f}× the best sweep time, "
+            f"{large['best']['seconds'] / small['best']['seconds']:.2f}× the best sweep time, "
             f"{large['median'] / small['median']:.2f}× the median, "
             f"{large['selection'] / small['selection']:.2f}× the due-row selection time"
         )
