@@ -4,8 +4,10 @@ the others, and what it leaves is whole (no audit event of work rolled back).
 """
 
 import logging
+import threading
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -169,3 +171,60 @@ def test_the_sweep_takes_what_is_due_in_batches_of_the_given_size(log_incident, 
     assert len(locks) == 3  # 3 + 3 + 1
     assert Incident.objects.filter(pk__in=[i.pk for i in incidents], status="escalated").count() == 7
     assert SlaEvent.objects.count() == 14
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_sweeps_with_a_refusal_act_exactly_once(make_user, make_service, monkeypatch):
+    """Two workers sweep 60 incidents side by side in batches of the default size; one
+    incident's escalation is refused, so the batch holding it is done again: still each
+    check once, the refused breach on neither, and the chain whole."""
+    manager = make_user("incident_manager", team="incident_manager")
+    service = make_service("24x7")
+    with at(T0):
+        refs = [
+            services.incident_create(
+                actor=manager, title=f"Disk {n}", impact="medium", urgency="medium",
+                affected_service=service.reference,
+            )[0].reference
+            for n in range(60)
+        ]  # fmt: skip
+    refused = refs[31]
+    real_escalate = services.sla.incident_escalate
+
+    def refuse_one(*, incident, **kwargs):
+        if incident == refused:
+            raise DomainError(ErrorCode.PRECONDITION_FAILED, f"{incident} cannot be escalated now.")
+        return real_escalate(incident=incident, **kwargs)
+
+    monkeypatch.setattr(services.sla, "incident_escalate", refuse_one)
+    now = T0 + DUE_AFTER
+    before_audit = AuditEvent.objects.count()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(timeout=10)
+            results.append(sla_sweep(now=now))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with at(now):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert not errors, errors
+    assert results[0] + results[1] == {"acknowledge_warning": 60, "acknowledge_breach": 59}
+    events = list(SlaEvent.objects.filter(subject_ref__in=refs).values_list("subject_ref", "kind"))
+    assert len(events) == len(set(events)) == 119
+    assert (refused, "acknowledge_breach") not in events
+    assert AuditEvent.objects.count() - before_audit == 119
+    assert Incident.objects.filter(reference__in=refs, status="escalated", escalation_count=1).count() == 59
+    checked, broken = verify_chain()
+    assert broken is None, broken
+    assert checked == AuditEvent.objects.count()
