@@ -3,12 +3,15 @@
 Every instant is frozen with time_machine (``tick=False``), so deadlines are exact.
 """
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import time_machine
+from django.db import connection
 
 from audit.models import AuditEvent
 from incidents.models import Incident
+from incidents.sweep import sla_sweep
 from sla.models import SlaEvent
 
 OFFICE = "Office hours (Mon–Fri 09:00–17:00 UTC)"
@@ -40,3 +43,27 @@ def audit_for(incident: Incident):
 def sla_events(incident: Incident, kind: str | None = None):
     events = SlaEvent.objects.filter(subject_ref=incident.reference)
     return events.filter(kind=kind) if kind else events
+
+
+def sweeps_at_once(now: datetime, workers: int = 2, **options) -> tuple[list, list[Exception]]:
+    """``workers`` sweeps at ``now`` started together, each on its own connection (a thread),
+    as two Celery workers would: what each did, and what any raised."""
+    barrier = threading.Barrier(workers)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(timeout=10)
+            results.append(sla_sweep(now=now, **options))
+        except Exception as exc:  # reported to the caller
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with at(now):
+        threads = [threading.Thread(target=worker) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    return results, errors

@@ -5,12 +5,10 @@ Each test first sweeps up to just before the moment under test, so the assertion
 exactly the action of that moment.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from audit.models import AuditEvent
 from audit.verify import verify_chain
@@ -21,7 +19,7 @@ from incidents.models import Incident
 from incidents.sla import Check
 from incidents.sweep import sla_sweep
 from sla.models import SlaEvent
-from tests.sla.support import T0, at, audit_for, minutes, reload, sla_events
+from tests.sla.support import T0, at, audit_for, minutes, reload, sla_events, sweeps_at_once
 
 SECOND = timedelta(seconds=1)
 HOUR = timedelta(hours=1)
@@ -634,24 +632,7 @@ def test_two_concurrent_sweeps_act_exactly_once_per_check(make_user, make_servic
         ]
     now = T0 + timedelta(hours=5)  # acknowledge warning and breach due on each
     before_audit = AuditEvent.objects.count()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait(timeout=10)
-            results.append(sla_sweep(now=now, batch_size=5))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    with at(now):
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+    results, errors = sweeps_at_once(now, batch_size=5)
     assert not errors, errors
     assert len(results) == 2
     # both sweeps took a share (skip-locked batches of 5), so they really ran side by side

@@ -4,7 +4,6 @@ the others, and what it leaves is whole (no audit event of work rolled back).
 """
 
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,7 @@ from incidents import services
 from incidents.models import Incident
 from incidents.sweep import sla_sweep
 from sla.models import SlaEvent
-from tests.sla.support import T0, at, audit_for, reload, sla_events
+from tests.sla.support import T0, at, audit_for, reload, sla_events, sweeps_at_once
 
 HOUR = timedelta(hours=1)
 # a P3 on the 24x7 calendar logged at L owes its acknowledge warning at L + 3 h and its
@@ -200,24 +199,7 @@ def test_two_concurrent_sweeps_with_a_refusal_act_exactly_once(make_user, make_s
     monkeypatch.setattr(services.sla, "incident_escalate", refuse_one)
     now = T0 + DUE_AFTER
     before_audit = AuditEvent.objects.count()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait(timeout=10)
-            results.append(sla_sweep(now=now))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    with at(now):
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+    results, errors = sweeps_at_once(now)
     assert not errors, errors
     assert results[0] + results[1] == {"acknowledge_warning": 60, "acknowledge_breach": 59}
     events = list(SlaEvent.objects.filter(subject_ref__in=refs).values_list("subject_ref", "kind"))
