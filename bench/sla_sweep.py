@@ -253,7 +253,7 @@ def cpu_seconds(connection) -> tuple[float, float | None]:
     return time.process_time(), backend
 
 
-def bench(loader: Loader, size: int, due: int, runs: int, batch_size: int) -> dict:
+def bench(loader: Loader, size: int, due: int, runs: int, batch_size: int, tree: bool = False) -> dict:
     from django.db import connection
 
     from incidents.sweep import sla_sweep
@@ -266,10 +266,20 @@ def bench(loader: Loader, size: int, due: int, runs: int, batch_size: int) -> di
         if run > 1:
             reset_due(loader, size, due)
         cpu_before = cpu_seconds(connection)
+        profiler = None
+        if tree and run == runs:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.001)
+            profiler.start()
         with metered(connection) as meter:
             started = time.perf_counter()
             done = sla_sweep(now=loader.now, batch_size=batch_size)
             elapsed = time.perf_counter() - started
+        if profiler is not None:
+            profiler.stop()
+            options = {"filter_threshold": 0.02}
+            print(profiler.output_text(unicode=False, color=False, processor_options=options))
         cpu_after = cpu_seconds(connection)
         total = sum(done.values())
         assert total == 2 * due, f"expected {2 * due} actions, got {total}"
@@ -320,6 +330,7 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=1000, help="incidents with a check due")
     parser.add_argument("--runs", type=int, default=3, help="fresh sweeps per size; the best counts")
     parser.add_argument("--batch-size", type=int, help="the sweep's batch size (default: its BATCH_SIZE)")
+    parser.add_argument("--tree", action="store_true", help="pyinstrument's call tree of the last run")
     args = parser.parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a PostgreSQL URL")
@@ -335,7 +346,7 @@ def main() -> None:
     now = timezone.now().replace(microsecond=0)
     loader = Loader(now)
     batch_size = args.batch_size or BATCH_SIZE
-    results = [bench(loader, size, args.due, args.runs, batch_size) for size in args.open]
+    results = [bench(loader, size, args.due, args.runs, batch_size, args.tree) for size in args.open]
 
     print(f"\n== summary (best run of each size; batches of {batch_size}) ==")
     print(

@@ -181,12 +181,10 @@ def incident_sla_act_locked(
             else f"SLA breach: the {_target_word(kind)} target ({due}) was missed."
         )
         if target and target != current and incident.status in ESCALATABLE:
+            _set_marker(incident, check, now)  # saved with the escalation, which recomputes the next check
             incident = incident_escalate(
-                incident=reference, actor=None, target=target, reason=reason, sla_event=kind, at=now
+                incident=incident, actor=None, target=target, reason=reason, sla_event=kind, at=now
             )
-            _set_marker(incident, check, now)
-            refresh_deadlines(incident)  # the next check, now that this one is done
-            incident.save(update_fields=[MARKERS[kind], "sla_next_check_at"])
             events.record(reference, check, now)
             return kind, incident
         to, message = "incident_manager", f"{reference}: {reason}"
@@ -199,7 +197,7 @@ def incident_sla_act_locked(
         to, message, action = "incident_manager", f"{reference}: the {what} was due {due}.", "escalate"
     elif kind == "auto_closed":
         incident = incident_close(
-            incident=reference,
+            incident=incident,
             actor=None,
             closure_notes="Closed automatically: the reporter neither confirmed nor reopened it "
             "within the grace period.",

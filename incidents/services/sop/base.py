@@ -3,6 +3,7 @@ visibility, authorize, check the version and the state, validate input, save wit
 operation's audit event; and the rules of input (text limits, enums, references).
 """
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -237,10 +238,20 @@ def _active_user(username: str, field: str) -> User:
     return user
 
 
+# teams by code, per process for a short while (teams are set up, rarely changed, never
+# deleted while incidents name them): the sweep escalated through one query per action
+TEAM_CACHE_SECONDS = 60
+_TEAMS: dict[str, tuple[float, Team]] = {}
+
+
 def _team(code: str, field: str = "team") -> Team:
+    hit = _TEAMS.get(code)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
     team = Team.objects.filter(code=code).first()
     if team is None:
         raise validation_error(f"No team {code}.", **{field: f"No team {code}."})
+    _TEAMS[code] = (time.monotonic() + TEAM_CACHE_SECONDS, team)
     return team
 
 
@@ -254,10 +265,21 @@ def _system_time(actor, at: datetime | None) -> datetime:
 
 @contextmanager
 def _operation_or_system(incident, actor, operation, expected_version):
-    """Like _operation, but ``actor`` None runs as the system (no visibility or role check)."""
+    """Like _operation, but ``actor`` None runs as the system (no visibility or role check).
+    The system may hand over the Incident itself, locked by its caller's transaction with
+    the relations of ``_lock`` (the SLA sweep's batch): it is not read and locked again, and
+    no savepoint is taken, since a failure is the caller's to roll back (the sweep redoes
+    such a batch with a savepoint per action)."""
     if actor is not None:
         with _operation(incident, actor, operation, expected_version) as inc:
             yield inc
+        return
+    if isinstance(incident, Incident):
+        if not transaction.get_connection().in_atomic_block or incident.pk is None:
+            raise ValueError("the system acts on an Incident object only as locked by its caller")
+        with transaction.atomic(savepoint=False):
+            _require_state(incident, operation)
+            yield incident
         return
     with transaction.atomic():
         inc = _lock(Incident.objects.all(), incident)
