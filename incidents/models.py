@@ -13,6 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.models import ReferencedModel
 from incidents.choices import (
+    ACTIVE_STATUSES,
     HIGH_PRIORITIES,
     Category,
     ContactMethod,
@@ -24,6 +25,15 @@ from incidents.choices import (
 )
 
 S = Status
+_ACTIVE = models.Q(status__in=ACTIVE_STATUSES)
+_VISIBILITY = ("category", "reporter")  # incidents.selectors.incidents_visible_to
+_DEADLINES = (
+    "acknowledged_at",
+    "acknowledge_warn_at",
+    "acknowledge_due_at",
+    "resolve_warn_at",
+    "resolve_due_at",
+)
 
 
 class Incident(FSMModelMixin, ReferencedModel):
@@ -132,6 +142,30 @@ class Incident(FSMModelMixin, ReferencedModel):
                 fields=["sla_next_check_at"],
                 condition=models.Q(sla_next_check_at__isnull=False),
                 name="inc_sla_next_check",
+            ),
+            # The workspace's queues of active incidents, newest first: each reads its page
+            # and its capped count from one of these, however many incidents are closed. The
+            # trailing columns are what the queue also tests (visibility: category and
+            # reporter; "Breaching soon": the deadlines), so a count reads the index only.
+            models.Index(
+                fields=["assignee", "-created_at", *_VISIBILITY],
+                condition=_ACTIVE,
+                name="inc_active_assignee_new",
+            ),
+            models.Index(
+                fields=["assigned_team", "-created_at", *_VISIBILITY],
+                condition=_ACTIVE,
+                name="inc_active_team_new",
+            ),
+            # (PostgreSQL orders by created_at through the team index for one team, but not
+            # for "assigned_team IS NULL": unassigned incidents have their own)
+            models.Index(
+                fields=["-created_at", *_VISIBILITY],
+                condition=_ACTIVE & models.Q(assigned_team__isnull=True),
+                name="inc_unassigned_new",
+            ),
+            models.Index(
+                fields=["-created_at", *_VISIBILITY, *_DEADLINES], condition=_ACTIVE, name="inc_active_new"
             ),
         ]
 

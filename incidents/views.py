@@ -21,16 +21,17 @@ from core.errors import DomainError, ErrorCode
 from core.roles import STAFF_ROLES, user_roles
 from incidents import forms, services
 from incidents.actions import allowed_actions
-from incidents.choices import ACTIVE_STATUSES, PRIORITY_MATRIX
+from incidents.choices import PRIORITY_MATRIX
+from incidents.display import workspace_rows
 from incidents.filtersets import IncidentFilterSet
+from incidents.paging import ListPage, RowCount, count_exactly, count_up_to, counts_up_to, page_number
 from incidents.policy import authorize
 from incidents.selectors import (
     incident_detail_queryset,
     incident_list_queryset,
+    incident_queues,
     incident_timeline,
     sees_work_notes,
-    sla_at_risk_q,
-    sla_breached_q,
 )
 from incidents.sla import sla_state
 
@@ -110,58 +111,73 @@ FILTER_KEYS = ("status", "priority", "category", "team", "assignee", "affected_s
                "created_after", "created_before", "ordering")  # fmt: skip
 
 
-def _queue_querysets(user, now):
-    base = incident_list_queryset(user)
-    active = base.filter(status__in=ACTIVE_STATUSES)
-    return {
-        "mine": active.filter(assignee=user),
-        "team": active.filter(assigned_team__in=user.teams.all()),
-        "unassigned": active.filter(assigned_team__isnull=True),
-        "breaching": base.filter(sla_breached_q(now) | sla_at_risk_q(now)),
-        "all": base,
-    }
+# query parameters that page or order the list, or ask for its exact count: not filters
+NOT_FILTERS = frozenset({"queue", "page", "ordering", "count"})
 
 
 @login_required
 @require_GET
 def workspace(request):
-    """The analyst's start page: queues with counts, filters in the URL, refreshing list."""
+    """The analyst's start page: queues with counts, filters in the URL, refreshing list.
+
+    Counts are exact up to incidents.paging.COUNT_CAP ("1,000+" beyond, ``count=exact``
+    counts them all); the list refreshing itself (htmx) counts only its own rows."""
     if not is_staff_user(request.user):
         return redirect("my-incidents")
     now = timezone.now()
-    queues = _queue_querysets(request.user, now)
+    queues = incident_queues(request.user, now)
     queue = request.GET.get("queue", "unassigned")
     if queue not in queues:
         queue = "all"
     filterset = IncidentFilterSet(request.GET, queryset=queues[queue])
-    rows = filterset.qs if filterset.is_valid() else queues[queue].none()
+    valid = filterset.is_valid()
+    rows = filterset.qs if valid else queues[queue].none()
     if not request.GET.get("ordering"):
         rows = rows.order_by("-created_at", "-id")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    if filterset.is_valid() and request.headers.get("X-IMS-Background") != "1":  # not a refresh
-        services.incidents_record_lookup(actor=request.user, params=request.GET, via="workspace")
-    services.incidents_record_list_read(incidents=page.object_list, actor=request.user)
+    refresh = request.htmx and request.htmx.target == "incident-list"
+    counts, total = _counts(request, queues, queue, rows if valid else None, refresh=refresh)
+    page = ListPage(rows, number=page_number(request.GET.get("page")), per_page=PAGE_SIZE, count=total)
     params = request.GET.copy()
     params.pop("page", None)
+    if valid and request.headers.get("X-IMS-Background") != "1":  # not a refresh
+        services.incidents_record_lookup(
+            actor=request.user, params=_without(params, "count"), via="workspace"
+        )
+    services.incidents_record_list_read(incidents=page.object_list, actor=request.user)
     context = {
         "queue": queue,
-        "queues": [(key, label, queues[key].count()) for key, label in QUEUES],
+        "queues": [(key, label, counts.get(key)) for key, label in QUEUES],
         "filterset": filterset,
         "page": page,
-        "rows": [(incident, sla_state(incident, now)) for incident in page.object_list],
+        "rows": workspace_rows(page.object_list, now),
         "query": params.urlencode(),
-        "query_without_queue": _without(params, "queue"),
+        "query_without_queue": _without(params, "queue", "count").urlencode(),
         "active_filters": sum(1 for key in FILTER_KEYS if any(request.GET.getlist(key))),
         "now": now,
     }
-    template = "incidents/_list.html" if request.htmx and request.htmx.target == "incident-list" else None
-    return render(request, template or "incidents/workspace.html", context)
+    return render(request, "incidents/_list.html" if refresh else "incidents/workspace.html", context)
 
 
-def _without(params, key):
+def _counts(request, queues: dict, queue: str, rows, *, refresh: bool) -> tuple[dict, RowCount]:
+    """The queue tabs' capped counts (in one statement; none when only the list refreshes)
+    and the list's count: the tab's when no filter narrows it, exact when asked for."""
+    filtered = any(any(request.GET.getlist(key)) for key in request.GET if key not in NOT_FILTERS)
+    counts = {} if refresh else counts_up_to({key: queues[key] for key, _ in QUEUES})
+    if rows is None:  # invalid filters show nothing
+        return counts, RowCount(0)
+    if request.GET.get("count") == "exact":
+        total = count_exactly(rows)
+        if not filtered:
+            counts[queue] = total
+        return counts, total
+    return counts, counts[queue] if queue in counts and not filtered else count_up_to(rows)
+
+
+def _without(params, *keys):
     copy = params.copy()
-    copy.pop(key, None)
-    return copy.urlencode()
+    for key in keys:
+        copy.pop(key, None)
+    return copy
 
 
 # ---- incident page ----------------------------------------------------------------------

@@ -87,6 +87,12 @@ def _add_timeline(incident, people, entries: int) -> None:
         )
 
 
+def _assigned_p1(people):
+    incident = factories.report(people["reporter"], priority="P1")
+    factories.assign(incident, people["manager"], team="L1", assignee=people["l1"].username)
+    return incident
+
+
 def _timeline_length(client, url) -> int:
     return len(client.get(url).context["timeline"])
 
@@ -98,8 +104,7 @@ TIMELINE_LENGTHS = {"manager": (6, 51), "l1": (6, 51), "reporter": (4, 26)}
 
 @pytest.mark.parametrize("viewer", ["manager", "l1", "reporter"])
 def test_incident_page_queries_do_not_grow_with_timeline(people, viewer):
-    incident = factories.report(people["reporter"], priority="P1")
-    factories.assign(incident, people["manager"], team="L1", assignee=people["l1"].username)
+    incident = _assigned_p1(people)
     _add_timeline(incident, people, 2)  # create, notify, assign, acknowledgement + 2 = 6
     client = Client()
     client.force_login(people[viewer])
@@ -112,3 +117,30 @@ def test_incident_page_queries_do_not_grow_with_timeline(people, viewer):
     assert many == few, (
         f"incident page ({viewer}): {few} queries for {TIMELINE_LENGTHS[viewer]} timeline entries"
     )
+
+
+def _incident_statements(captured) -> int:
+    return sum(1 for query in captured if "incidents_incident" in query["sql"])
+
+
+@pytest.mark.parametrize("queue", ["all", "unassigned", "team", "mine", "breaching"])
+@pytest.mark.parametrize("variant", ["page", "refresh", "exact count"])
+def test_workspace_reads_incidents_in_two_statements_for_5_rows_as_for_50(people, queue, variant):
+    """Issue 18: the queue tabs are one statement (capped counts), the page one more; the
+    30-second refresh and the exact count cost the same for 5 rows as for 50."""
+    client = Client()
+    client.force_login(people["l1"] if queue in ("team", "mine") else people["analyst"])
+    url = f"/incidents/?queue={queue}" + ("&count=exact" if variant == "exact count" else "")
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "incident-list"} if variant == "refresh" else {}
+    shown = []
+    for more in (5, 45):
+        _add_incidents(people, more)
+        client.get(url, **headers)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, **headers)
+        assert response.status_code == 200
+        shown.append((len(captured), _incident_statements(captured)))
+    assert shown[0] == shown[1], (
+        f"{variant} of {queue}: (queries, on incidents) {shown[0]} for 5, {shown[1]} for 50"
+    )
+    assert shown[0][1] == (3 if variant == "exact count" else 2), shown[0]  # + the count asked for
