@@ -1,14 +1,16 @@
 """What the desk's lists show of each row, prepared in one pass per page.
 
 The template language pays for every lookup, filter and include of every row: at 25 rows
-of the workspace, the date filter, ``{% url %}`` and the SLA badge include were most of
-the page. Here each row's link, times and badge are made once, with what every row shares
-(now, the month names) computed once per page; the template only lays them out.
+of the workspace and 50 entries of a timeline, the date filter, ``{% url %}``, the SLA
+badge include and ``delta.0`` lookups were most of the page. Here each row's link, times,
+badge and changes are made once, with what every row shares (now, the month names)
+computed once per page; the templates only lay them out.
 """
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
+from django.utils.text import Truncator
 from django.utils.timesince import timeuntil
 
 from incidents.sla import sla_state
@@ -70,3 +72,24 @@ def sla_badge(timer: dict | None, now, times: Times) -> dict | None:
 
 def _badge(css: str, text: str, *, title: str = "", due: str = "") -> dict:
     return {"css": css, "text": text, "title": title, "due": due}
+
+
+def timeline_rows(entries: list[dict]) -> list[dict]:
+    """incidents.selectors.incident_timeline's entries, each with its time as ISO and as text
+    and its changes as (field, old, new) text, clipped to 60 and 120 characters."""
+    times = Times()
+    for entry in entries:
+        entry["at_iso"], entry["at_text"] = times.iso(entry["at"]), times.text(entry["at"], seconds=True)
+        changes = entry.get("changes") or {}
+        entry["change_rows"] = [_change_row(field, delta) for field, delta in changes.items()]
+    return entries
+
+
+def _change_row(field: str, delta) -> tuple[str, str, str]:
+    old, new = delta if isinstance(delta, list | tuple) and len(delta) == 2 else (None, delta)
+    return field, _clipped(old, 60) if old else "", _clipped(new, 120)
+
+
+def _clipped(value, length: int) -> str:
+    text = str(value)
+    return text if len(text) <= length else Truncator(text).chars(length)

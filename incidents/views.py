@@ -22,12 +22,14 @@ from core.roles import STAFF_ROLES, user_roles
 from incidents import forms, services
 from incidents.actions import allowed_actions
 from incidents.choices import PRIORITY_MATRIX
-from incidents.display import workspace_rows
+from incidents.display import timeline_rows, workspace_rows
 from incidents.filtersets import IncidentFilterSet
+from incidents.form_html import form_html
 from incidents.paging import ListPage, RowCount, count_exactly, count_up_to, counts_up_to, page_number
 from incidents.policy import authorize
 from incidents.selectors import (
     incident_detail_queryset,
+    incident_for_page,
     incident_list_queryset,
     incident_queues,
     incident_timeline,
@@ -90,7 +92,7 @@ def _initial(incident, operation: str) -> dict:
 
 
 def _load(request, reference: str):
-    incident = incident_detail_queryset(request.user).filter(reference=reference).first()
+    incident = incident_for_page(request.user, reference)
     if incident is None:
         raise Http404(f"Incident {reference} was not found.")
     return incident
@@ -190,11 +192,11 @@ def _detail_context(request, incident, *, error=None, error_op=None, bound=None)
     for op in operations:
         action = ACTIONS[op]
         form = bound if op == error_op and bound is not None else action.form(initial=_initial(incident, op))
-        panels.append({"op": op, "action": action, "form": form, "open": op == error_op})
+        panels.append({"op": op, "action": action, "form": form_html(form), "open": op == error_op})
     return {
         "incident": incident,
         "sla": sla_state(incident),
-        "timeline": incident_timeline(incident, request.user),
+        "timeline": timeline_rows(incident_timeline(incident, request.user)),
         "work_notes": sees_work_notes(request.user),
         "panels": panels,
         "error": error,

@@ -1,5 +1,5 @@
 """incidents.display prepares rows in Python; what they show is what the templates showed
-when they computed it per row (the date filter, the SLA badge include)."""
+when they computed it per row (the date filter, truncatechars, the SLA badge include)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,7 +7,7 @@ import pytest
 from django.template import engines
 from django.test import override_settings
 
-from incidents.display import Times, sla_badge
+from incidents.display import Times, sla_badge, timeline_rows
 
 # incidents/_sla_badge.html, included once per workspace row before the badge was prepared
 OLD_BADGE = (
@@ -58,3 +58,40 @@ def test_the_prepared_badge_renders_as_the_badge_template_did(state, zone):
         assert new.startswith('<span class="sla ok" data-due="') and "1\xa0day, 3\xa0hours" in new
         old, new = old.split(">")[0], new.split(">")[0]
     assert new == old
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+def test_timeline_times_are_the_date_filter_formats(zone):
+    moments = [NOW, NOW.replace(month=12, day=31, hour=23), NOW.replace(month=1, day=1, hour=0)]
+    with override_settings(TIME_ZONE=zone):
+        times = Times()
+        for at in moments:
+            assert times.iso(at) == render("{{ at|date:'c' }}", at=at)
+            assert times.text(at, seconds=True) == render('{{ at|date:"M j, H:i:s" }}', at=at)
+            assert times.text(at) == render('{{ at|date:"M j, H:i" }}', at=at)
+
+
+def test_timeline_changes_are_clipped_as_truncatechars_did():
+    long = "x" * 200
+    entries = timeline_rows(
+        [
+            {
+                "at": NOW,
+                "type": "audit",
+                "changes": {"title": [long, long], "is_personal_data_breach": [False, True]},
+            },
+            {"at": NOW, "type": "audit", "changes": {"status": [None, "open"], "team": "L2"}},
+            {"at": NOW, "type": "communication"},
+        ]
+    )
+    old = (
+        "{% for field, delta in changes.items %}{{ field }}:"
+        "{% if delta.0 %}{{ delta.0|truncatechars:60 }}{% endif %}>"
+        "{{ delta.1|truncatechars:120 }};{% endfor %}"
+    )
+    new = "{% for field, old, new in rows %}{{ field }}:{{ old }}>{{ new }};{% endfor %}"
+    first = entries[0]
+    assert render(new, rows=first["change_rows"]) == render(old, changes=first["changes"])
+    assert first["change_rows"][0][1] == "x" * 59 + "…" and len(first["change_rows"][0][2]) == 120
+    assert entries[1]["change_rows"] == [("status", "", "open"), ("team", "", "L2")]
+    assert entries[2]["change_rows"] == []

@@ -144,3 +144,43 @@ def test_workspace_reads_incidents_in_two_statements_for_5_rows_as_for_50(people
         f"{variant} of {queue}: (queries, on incidents) {shown[0]} for 5, {shown[1]} for 50"
     )
     assert shown[0][1] == (3 if variant == "exact count" else 2), shown[0]  # + the count asked for
+
+
+def _timeline_of(incident, people, entries: int, sla_kind=SlaEvent.Kind.RESOLVE_WARNING) -> None:
+    """``entries`` more timeline rows: a communication and its audit event per two, an SLA
+    event (of ``sla_kind``) for an odd one."""
+    _add_timeline(incident, people, entries - entries % 2)
+    if entries % 2:
+        SlaEvent.objects.create(
+            subject_ref=incident.reference,
+            kind=sla_kind,
+            due_at=incident.resolve_due_at,
+            occurred_at=incident.resolve_due_at,
+        )
+
+
+# the tables the incident page reads: the incident, then its timeline
+PAGE_TABLES = ("incidents_incident", "audit_auditevent", "communications_communication", "sla_slaevent")
+
+
+@pytest.mark.parametrize("viewer", ["manager", "reporter"])
+def test_incident_page_queries_are_the_same_for_a_5_and_a_50_entry_timeline(people, viewer):
+    """Issue 18: the page reads the incident in one statement (the people named on it in
+    another) and its timeline in one per table, for 5 entries as for 50."""
+    incident = _assigned_p1(people)
+    _timeline_of(incident, people, 1)  # create, notify, assign, acknowledgement + 1 = 5
+    client = Client()
+    client.force_login(people[viewer])
+    url = f"/incidents/{incident.reference}/"
+    seen = []
+    for more in (0, 45):
+        _timeline_of(incident, people, more, SlaEvent.Kind.RESOLVE_BREACH)
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        tables = [t for t in PAGE_TABLES for query in captured if f'FROM "{t}"' in query["sql"]]
+        seen.append((len(response.context["timeline"]), len(captured), tables))
+    if viewer == "manager":
+        assert [length for length, _, _ in seen] == [5, 50]
+    assert seen[0][1:] == seen[1][1:], seen
+    assert seen[0][2] == list(PAGE_TABLES), seen[0][2]
