@@ -169,8 +169,10 @@ def incident_workspace_queryset(user) -> QuerySet[Incident]:
 
 
 def incident_queues(user, now: datetime) -> dict[str, QuerySet[Incident]]:
-    """The workspace's queues for ``user``. Each filter has an index that returns its rows
-    newest first (incidents.models: the ``inc_active_*`` partial indexes)."""
+    """The workspace's queues for ``user``. Each has a partial index of active incidents
+    that returns its rows newest first and answers its capped count alone (incidents.models:
+    ``inc_active_assignee_new``, ``inc_active_team_new``, ``inc_unassigned_new``,
+    ``inc_active_new``; "All I can see" reads the table newest first)."""
     base = incident_workspace_queryset(user)
     active = base.filter(status__in=ACTIVE_STATUSES)
     team_ids = list(user.teams.values_list("id", flat=True))  # one team: an index range
