@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [("incidents", "0003_text_search_trigram_indexes")]
+    dependencies = [("incidents", "0004_incident_tally")]
 
     operations = [
         migrations.AddIndex(
