@@ -337,6 +337,18 @@ class Client:
         raise AssertionError("unreachable")
 
 
+def create_body(tag: str, service: str) -> dict:
+    """A new incident's body: a random title (made unique by ``tag``) on ``service``."""
+    return {
+        "title": " ".join(random.choice(WORDS) for _ in range(3)).capitalize() + f" {tag}",
+        "description": "Reported through bench/.",
+        "category": random.choice(["hardware", "software", "network", "performance"]),
+        "impact": random.choice(["low", "medium", "high"]),
+        "urgency": random.choice(["low", "medium"]),
+        "affected_service": service,
+    }
+
+
 def scenarios(pool: list[str], services: list[str], rows: int, desk_pool: list[str], analyst: str):
     """({name: {"incident": (method, path fn, body fn, ok status), "bare": (…)}}, a counter)"""
     counter = iter(range(10**9))
@@ -358,14 +370,7 @@ def scenarios(pool: list[str], services: list[str], rows: int, desk_pool: list[s
             "incident": (
                 "POST",
                 lambda n: "/api/v1/incidents/",
-                lambda n: {
-                    "title": " ".join(random.choice(WORDS) for _ in range(3)).capitalize() + f" {run}-{n}",
-                    "description": "Reported through bench/incident_api.py.",
-                    "category": random.choice(["hardware", "software", "network", "performance"]),
-                    "impact": random.choice(["low", "medium", "high"]),
-                    "urgency": random.choice(["low", "medium"]),
-                    "affected_service": services[n % len(services)],
-                },
+                lambda n: create_body(f"{run}-{n}", services[n % len(services)]),
                 201,
             ),
             "bare": (

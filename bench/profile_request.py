@@ -24,7 +24,6 @@ import argparse
 import cProfile
 import io
 import pstats
-import random
 import secrets
 import sys
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.incident_api import WORDS, bench_actor, configure_environment, transition_pool  # noqa: E402
+from bench.incident_api import bench_actor, configure_environment, create_body, transition_pool  # noqa: E402
 
 SCENARIOS = ["create", "list", "list50", "transition", "assign", "detail"]
 
@@ -43,18 +42,7 @@ def requests_for(name: str, pool: list[str], services: list[str], desk_pool: lis
     run = secrets.token_hex(3)
 
     def create(n):
-        return (
-            "post",
-            "/api/v1/incidents/",
-            {
-                "title": " ".join(random.choice(WORDS) for _ in range(3)).capitalize() + f" {run}-{n}",
-                "description": "Reported through bench/profile_request.py.",
-                "category": random.choice(["hardware", "software", "network", "performance"]),
-                "impact": random.choice(["low", "medium", "high"]),
-                "urgency": random.choice(["low", "medium"]),
-                "affected_service": services[n % len(services)],
-            },
-        )
+        return "post", "/api/v1/incidents/", create_body(f"{run}-{n}", services[n % len(services)])
 
     return {
         "create": create,
