@@ -252,6 +252,8 @@ def transition_pool(team: str | None = None) -> list[str]:
     if team:
         rows = rows.filter(assigned_team__code=team)
     refs = list(rows.order_by("-id").values_list("reference", flat=True)[:POOL])
+    if team:  # the assign scenario starts from no assignee, whatever an earlier run left
+        Incident.objects.filter(reference__in=refs).update(assignee=None)
     if len(refs) < 10:
         sys.exit("too few in-progress incidents for the transition scenario; load more (--incidents)")
     return refs

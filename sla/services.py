@@ -112,10 +112,18 @@ def sla_policy_publish(*, actor, targets: dict[str, dict], note: str = "") -> Sl
     return policy
 
 
+# which calendar is the default: [(expires, calendar)], cached for as long as calendars are
+_DEFAULT_CALENDAR: list = []
+
+
 def default_calendar() -> BusinessCalendar | None:
+    if _DEFAULT_CALENDAR and _DEFAULT_CALENDAR[0][0] > time.monotonic():
+        return _DEFAULT_CALENDAR[0][1]
     name = getattr(settings, "IMS_DEFAULT_CALENDAR", "")
     qs = BusinessCalendar.objects.all()
-    return (qs.filter(name=name).first() if name else None) or qs.filter(name__startswith="Office").first()
+    found = (qs.filter(name=name).first() if name else None) or qs.filter(name__startswith="Office").first()
+    _DEFAULT_CALENDAR[:] = [(time.monotonic() + CALENDAR_CACHE_SECONDS, found)]
+    return found
 
 
 def business_hours_for(calendar: BusinessCalendar | None) -> BusinessHours:
@@ -142,6 +150,7 @@ def sla_caches_clear() -> None:
     """Forget cached targets and calendars (between tests; calendars also expire)."""
     _TARGETS.clear()
     _CALENDARS.clear()
+    _DEFAULT_CALENDAR.clear()
 
 
 def clock_for(target: SlaTarget, calendar: BusinessCalendar | None) -> BusinessHours | None:

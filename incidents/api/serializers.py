@@ -21,18 +21,19 @@ from incidents.selectors import WORK_NOTE_FIELDS, sees_work_notes
 from incidents.sla import sla_state
 
 
-def _iso(value: datetime) -> str:
+def _iso(value: datetime, zone=None) -> str:
     """What DRF's DateTimeField renders an aware datetime as (ISO 8601 in the current time
-    zone, UTC as ``Z``), for the fast paths; settings.py keeps DRF's default format."""
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    zone, ``zone`` if given, UTC as ``Z``), for the fast paths; settings.py keeps DRF's
+    default format."""
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _render_times(value):
+def _render_times(value, zone=None):
     if isinstance(value, dict):
-        return {k: _render_times(v) for k, v in value.items()}
+        return {k: _render_times(v, zone) for k, v in value.items()}
     if isinstance(value, datetime):
-        return _iso(value)
+        return _iso(value, zone)
     return value
 
 
@@ -76,7 +77,7 @@ def _renderer(serializer_class, name: str):
         return lambda _s, obj, _now: bool(obj.is_major)
     model_field = Incident._meta.get_field(name)
     if isinstance(model_field, models.DateTimeField):
-        return lambda _s, obj, _now: _iso(value) if (value := getattr(obj, name)) else None
+        return lambda s, obj, _now: _iso(value, s._zone) if (value := getattr(obj, name)) else None
     if isinstance(model_field, _AS_IS):
         if model_field.choices:  # DRF's ChoiceField gives the plain value of a choices enum
             return lambda _s, obj, _now: None if (v := getattr(obj, name)) is None else str(v)
@@ -127,7 +128,8 @@ class IncidentSerializer(serializers.ModelSerializer):
             hidden = WORK_NOTE_FIELDS if request is not None and not sees_work_notes(request.user) else ()
             shared["fields"] = [(n, f) for n, f in self._row_plan() if n not in hidden]
             shared["now"] = self.context.get("now") or timezone.now()
-        now = shared["now"]
+            shared["zone"] = timezone.get_current_timezone()
+        now, self._zone = shared["now"], shared["zone"]
         return {name: render(self, instance, now) for name, render in shared["fields"]}
 
     @classmethod
@@ -137,16 +139,18 @@ class IncidentSerializer(serializers.ModelSerializer):
             plan = cls._plan = [(name, _renderer(cls, name)) for name in cls.Meta.fields]
         return plan
 
+    _zone = None  # the time zone of a page's times, read once per page (to_representation)
+
     def get_sla(self, obj, now=None) -> dict:
         state = sla_state(obj, now or self.context.get("now"))
-        return _render_times(state)
+        return _render_times(state, self._zone)
 
     def get_matrix_priority(self, obj) -> str:
         return priority_for(obj.impact, obj.urgency)
 
     def get_grace_period_ends_at(self, obj) -> datetime | None:
         ends = obj.grace_period_ends_at
-        return _iso(ends) if ends else None
+        return _iso(ends, self._zone) if ends else None
 
 
 # what a list row leaves to the detail: the major-incident roles (so the list query joins

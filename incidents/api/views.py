@@ -26,7 +26,18 @@ from incidents.selectors import (
 from incidents.services.reads import NOT_FILTERS
 
 PAGING = frozenset({"page", "page_size", "format"})
-LIST_DEFERS = [f for f in s.LIST_LEAVES_OUT if not Incident._meta.get_field(f).is_relation]
+# what a list row does not read: the long texts it leaves to the detail, and the SLA
+# engine's own bookkeeping (markers, pauses, the next check), a dozen timestamps a row that
+# PostgreSQL's driver would parse for nothing
+SLA_BOOKKEEPING = (
+    "paused_since", "paused_seconds", "sla_paused_minutes", "sla_next_check_at", "acknowledge_warned_at",
+    "acknowledge_breached_at", "resolve_warned_at", "resolve_breached_at", "unassigned_escalated_at",
+    "update_missed_for", "pir_escalated_at", "breach_notification_escalated_at",
+)  # fmt: skip
+LIST_DEFERS = [
+    *(f for f in s.LIST_LEAVES_OUT if not Incident._meta.get_field(f).is_relation),
+    *SLA_BOOKKEEPING,
+]
 
 
 def _expected_version(request, data: dict) -> int | None:

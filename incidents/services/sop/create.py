@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from rapidfuzz.distance import Indel
 
 from audit.services import audit_record
 from catalog.models import Service
@@ -172,13 +173,13 @@ def _similar(a: str, b: str) -> bool:
     a, b = a.lower().strip(), b.lower().strip()
     if a in b or b in a:
         return True
-    matcher = difflib.SequenceMatcher(None, a, b)
-    # the cheap upper bounds first: most titles are ruled out without the full match
-    return (
-        matcher.real_quick_ratio() >= DUPLICATE_SIMILARITY
-        and matcher.quick_ratio() >= DUPLICATE_SIMILARITY
-        and matcher.ratio() >= DUPLICATE_SIMILARITY
-    )
+    # SequenceMatcher's ratio is 2·M/(|a|+|b|) with M the characters of its matching blocks,
+    # which never exceed a longest common subsequence: so the normalised Indel similarity
+    # (2·LCS/(|a|+|b|), computed in C) bounds it from above, and most titles are ruled out
+    # without the full (pure Python) match
+    if Indel.normalized_similarity(a, b) < DUPLICATE_SIMILARITY:
+        return False
+    return difflib.SequenceMatcher(None, a, b).ratio() >= DUPLICATE_SIMILARITY
 
 
 DUPLICATE_FIELDS = ("id", "reference", "title", "status", "category", "created_at")
