@@ -351,6 +351,22 @@ def create_body(tag: str, service: str) -> dict:
     }
 
 
+class _Taken:
+    """Whether the analyst holds each incident of the assign scenario: take it if not, else
+    hand it back (every incident of the pool starts with no assignee)."""
+
+    def __init__(self, analyst: str):
+        self.analyst, self.held, self.lock = analyst, set(), threading.Lock()
+
+    def toggle(self, reference: str) -> str:
+        with self.lock:
+            if reference in self.held:
+                self.held.discard(reference)
+                return ""
+            self.held.add(reference)
+            return self.analyst
+
+
 def scenarios(pool: list[str], services: list[str], rows: int, desk_pool: list[str], analyst: str):
     """({name: {"incident": (method, path fn, body fn, ok status), "bare": (…)}}, a counter)"""
     counter = iter(range(10**9))
@@ -361,6 +377,7 @@ def scenarios(pool: list[str], services: list[str], rows: int, desk_pool: list[s
             return next(counter)
 
     run = secrets.token_hex(3)
+    taken = _Taken(analyst)
     bare_update = (
         "PATCH",
         lambda n: f"/bench/bare/heartbeats/bench-{n % min(POOL, rows):07d}/",
@@ -391,7 +408,7 @@ def scenarios(pool: list[str], services: list[str], rows: int, desk_pool: list[s
             "incident": (
                 "POST",
                 lambda n: f"/api/v1/incidents/{desk_pool[n % len(desk_pool)]}/assign/",
-                lambda n: {"team": "service_desk", "assignee": "" if (n // len(desk_pool)) % 2 else analyst},
+                lambda n: {"team": "service_desk", "assignee": taken.toggle(desk_pool[n % len(desk_pool)])},
                 200,
             ),
             "bare": bare_update,

@@ -17,7 +17,8 @@ and DRF stack, a real ``Authorization: Token``, no sockets). For each scenario i
 Scenarios: ``create`` (POST /api/v1/incidents/), ``list`` (GET /api/v1/incidents/, the default
 page), ``list50`` (``?page_size=50``), ``transition`` (POST …/diagnose/ on in-progress
 incidents), ``assign`` (POST …/assign/: the analyst takes a service desk incident, then
-hands it back), ``detail`` (GET …/{id}/).
+hands it back), ``detail`` (GET …/{id}/); ``bare-create``, ``bare-list`` and ``bare-update``
+are bench/bare_urls.py's endpoint, for comparison.
 """
 
 import argparse
@@ -34,7 +35,17 @@ sys.path.insert(0, str(ROOT))
 
 from bench.incident_api import bench_actor, configure_environment, create_body, transition_pool  # noqa: E402
 
-SCENARIOS = ["create", "list", "list50", "transition", "assign", "detail"]
+SCENARIOS = [
+    "create",
+    "list",
+    "list50",
+    "transition",
+    "assign",
+    "detail",
+    "bare-create",
+    "bare-list",
+    "bare-update",
+]
 
 
 def requests_for(name: str, pool: list[str], services: list[str], desk_pool: list[str], analyst: str):
@@ -59,6 +70,18 @@ def requests_for(name: str, pool: list[str], services: list[str], desk_pool: lis
             {"team": "service_desk", "assignee": "" if (n // len(desk_pool)) % 2 else analyst},
         ),
         "detail": lambda n: ("get", f"/api/v1/incidents/{pool[n % len(pool)]}/", None),
+        # the bare one-model endpoint of bench/bare_urls.py, for comparison
+        "bare-create": lambda n: (
+            "post",
+            "/bench/bare/heartbeats/",
+            {"name": f"profile-{run}-{n}", "last_seen": "2026-11-25T10:00:00Z"},
+        ),
+        "bare-list": lambda n: ("get", "/bench/bare/heartbeats/?page_size=50", None),
+        "bare-update": lambda n: (
+            "patch",
+            f"/bench/bare/heartbeats/bench-{n % 2000:07d}/",
+            {"last_seen": "2026-11-25T10:00:00Z"},
+        ),
     }[name]
 
 
@@ -102,6 +125,7 @@ def main() -> None:
         with CaptureQueriesContext(connection) as queries:
             response = call(*make(next(counter)))
         assert response.status_code in (200, 201), (response.status_code, response.content[:500])
+        response.close()
         print(f"\n=== {name}: {len(queries)} SQL statements in one request")
         for query in queries.captured_queries:
             print(f"  {float(query['time']) * 1000:6.2f} ms  {query['sql'][:160]}")

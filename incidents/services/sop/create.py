@@ -120,8 +120,10 @@ def incident_create(
         )
         incident.flag_personal_data_breach(is_personal_data_breach)
         refresh_deadlines(incident)
+        # before the save: from the save on, this transaction holds the reference counter
+        # that every other create waits for, so that stretch is kept short
+        duplicates = incidents_possible_duplicates(actor=actor, service=service, title=incident.title)
         incident.save()
-        duplicates = _possible_duplicates(incident, actor)
         audit_record(
             action="identify",
             obj=incident,
@@ -204,9 +206,3 @@ def incidents_possible_duplicates(*, actor, service: Service, title: str, exclud
         return []
     found = Incident.objects.only(*DUPLICATE_FIELDS).in_bulk(similar)
     return [found[pk] for pk in similar]
-
-
-def _possible_duplicates(incident: Incident, actor) -> list[Incident]:
-    return incidents_possible_duplicates(
-        actor=actor, service=incident.affected_service, title=incident.title, exclude_pk=incident.pk
-    )
