@@ -10,8 +10,9 @@ from django.db import transaction
 
 from accounts.models import ApiToken, Team, User
 from accounts.services import token_issue, token_revoke, token_update
+from audit.admin_audit import AuditedAdminMixin
 from audit.services import audit_record
-from core.admin import AuditedAdminMixin, RoleGatedAdmin
+from core.admin import RoleGatedAdmin
 from core.roles import Role
 
 # accounts are configured by administrators and read by auditors

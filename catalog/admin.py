@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
 from django.db import models
 
+from audit.admin_audit import AuditedAdminMixin
 from catalog import services
 from catalog.models import BusinessCalendar, CalendarClosure, Service, Vendor, VendorContact
-from core.admin import AuditedAdminMixin, RoleGatedAdmin, RoleGatedInline
+from core.admin import RoleGatedAdmin, RoleGatedInline
 from core.errors import DomainError
 
 

@@ -13,6 +13,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from ims.broker import broker_transport_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("IMS_DATA_DIR", BASE_DIR / "data"))
 
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "communications",
     "sla",
     "incidents",
+    "demo",
     "axes",
     "csp",
 ]
@@ -354,28 +357,7 @@ IMS_AUDIT_RETENTION_DAYS = int(os.environ.get("IMS_AUDIT_RETENTION_DAYS", "2555"
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER", DATA_DIR / "broker"))
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (CELERY_BROKER_FOLDER / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
-        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
-        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
-        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
-        "store_processed": False,
-    }
-elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # With acks_late a message is acked when its task ends; one whose worker died unacked is
-    # handed out again after visibility_timeout (kombu's default: an hour). IMS does not rely
-    # on that for its periodic work — a killed sweep is redone by the next beat tick (the
-    # deadlines are rows) and a redelivered sweep or checkpoint has expired by then — so the
-    # timeout only bounds how long a lost one-off task waits. It must exceed the longest a
-    # task runs (else a running task is handed to a second worker as well) and IMS schedules
-    # no eta/countdown tasks, which it would also redeliver early: five minutes.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": int(os.environ.get("CELERY_BROKER_VISIBILITY_TIMEOUT", "300")),
-    }
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, CELERY_BROKER_FOLDER)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -8,28 +8,12 @@ computed once per page; the templates only lay them out.
 """
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dates import MONTHS_3
-from django.utils.text import Truncator
 from django.utils.timesince import timeuntil
 
 from incidents.sla import sla_state
+from operations.display import Times, timeline_rows
 
-
-class Times:
-    """Date filter formats of one page: ``c`` (ISO 8601), ``M j, H:i`` and ``M j, H:i:s``,
-    in the current time zone, each month's name translated once."""
-
-    def __init__(self):
-        self._months: dict[int, str] = {}
-
-    def iso(self, at) -> str:
-        return timezone.localtime(at).isoformat()
-
-    def text(self, at, *, seconds: bool = False) -> str:
-        at = timezone.localtime(at)
-        month = self._months.get(at.month) or self._months.setdefault(at.month, MONTHS_3[at.month].title())
-        return f"{month} {at.day}, {at:%H:%M:%S}" if seconds else f"{month} {at.day}, {at:%H:%M}"
+__all__ = ["Times", "sla_badge", "timeline_rows", "workspace_rows"]
 
 
 def workspace_rows(incidents, now) -> list[dict]:
@@ -72,24 +56,3 @@ def sla_badge(timer: dict | None, now, times: Times) -> dict | None:
 
 def _badge(css: str, text: str, *, title: str = "", due: str = "") -> dict:
     return {"css": css, "text": text, "title": title, "due": due}
-
-
-def timeline_rows(entries: list[dict]) -> list[dict]:
-    """incidents.selectors.incident_timeline's entries, each with its time as ISO and as text
-    and its changes as (field, old, new) text, clipped to 60 and 120 characters."""
-    times = Times()
-    for entry in entries:
-        entry["at_iso"], entry["at_text"] = times.iso(entry["at"]), times.text(entry["at"], seconds=True)
-        changes = entry.get("changes") or {}
-        entry["change_rows"] = [_change_row(field, delta) for field, delta in changes.items()]
-    return entries
-
-
-def _change_row(field: str, delta) -> tuple[str, str, str]:
-    old, new = delta if isinstance(delta, list | tuple) and len(delta) == 2 else (None, delta)
-    return field, _clipped(old, 60) if old else "", _clipped(new, 120)
-
-
-def _clipped(value, length: int) -> str:
-    text = str(value)
-    return text if len(text) <= length else Truncator(text).chars(length)

@@ -125,3 +125,16 @@ def authorize(user, operation: str, incident) -> None:
                 f"You reported {incident.reference}; a high-priority incident must be closed by "
                 "another incident manager or service desk manager.",
             )
+
+
+def offered(user, incident, operation: str) -> bool:
+    """Whether to offer an operation that state and role allow: a P1/P2 is closed by a
+    manager, not confirmed by its reporter; major-incident roles are for a P1; a reopen
+    only within the grace period."""
+    if operation == "confirm":
+        return incident.priority not in HIGH_PRIORITIES
+    if operation == "set_major_roles":
+        return incident.is_major
+    if operation == "reopen":
+        return timezone.now() <= incident.grace_period_ends_at
+    return True

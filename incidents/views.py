@@ -4,8 +4,6 @@ Views read through incidents.selectors and write through incidents.services, exa
 API does; a DomainError is shown beside the form it came from.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -27,6 +25,7 @@ from incidents.filtersets import IncidentFilterSet
 from incidents.form_html import form_html
 from incidents.paging import ListPage, RowCount, count_exactly, count_up_to, counts_up_to, page_number
 from incidents.policy import authorize
+from incidents.related import related_for
 from incidents.selectors import (
     incident_detail_queryset,
     incident_for_page,
@@ -36,16 +35,9 @@ from incidents.selectors import (
     sees_work_notes,
 )
 from incidents.sla import sla_state
+from operations.pages import PageAction as Action
 
 PAGE_SIZE = 25
-
-
-@dataclass(frozen=True)
-class Action:
-    label: str
-    form: type
-    service: object
-    style: str = ""
 
 
 ACTIONS: dict[str, Action] = {
@@ -192,7 +184,9 @@ def _detail_context(request, incident, *, error=None, error_op=None, bound=None)
     for op in operations:
         action = ACTIONS[op]
         form = bound if op == error_op and bound is not None else action.form(initial=_initial(incident, op))
-        panels.append({"op": op, "action": action, "form": form_html(form), "open": op == error_op})
+        url = reverse("incident-act", args=[incident.reference, op])
+        html = form_html(form)
+        panels.append({"op": op, "action": action, "form": html, "open": op == error_op, "url": url})
     return {
         "incident": incident,
         "sla": sla_state(incident),
@@ -204,6 +198,7 @@ def _detail_context(request, incident, *, error=None, error_op=None, bound=None)
         "grace_ends": incident.grace_period_ends_at,
         "matrix_priority": PRIORITY_MATRIX.get((incident.impact, incident.urgency)),
         "is_staff_user": is_staff_user(request.user),
+        "related": related_for(incident, request.user),
     }
 
 

@@ -97,7 +97,7 @@ def is_postgres():
 @pytest.fixture(autouse=True)
 def _fresh_sla_caches():
     """Process caches of SLA targets, calendars and teams must not leak rows between tests."""
-    from incidents.services.sop.base import _TEAMS
+    from operations.inputs import _TEAMS
     from sla.services import sla_caches_clear
 
     sla_caches_clear()

@@ -15,6 +15,7 @@ from incidents import services
 from incidents.api import serializers as s
 from incidents.filtersets import IncidentFilterSet
 from incidents.models import Incident, VendorEngagement
+from incidents.related import related_api
 from incidents.selectors import (
     attach_people,
     communication_visible_to,
@@ -24,6 +25,7 @@ from incidents.selectors import (
     incidents_visible_to,
 )
 from incidents.services.reads import NOT_FILTERS
+from operations.api import expected_version
 
 PAGING = frozenset({"page", "page_size", "format"})
 # what a list row does not read: the long texts it leaves to the detail, and the SLA
@@ -41,18 +43,7 @@ LIST_DEFERS = [
 
 
 def _expected_version(request, data: dict) -> int | None:
-    """The version the client acted on: body ``version`` or an ``If-Match`` header."""
-    if data.get("version") is not None:
-        return data["version"]
-    header = request.headers.get("If-Match", "").strip().strip('W/"').strip('"')
-    if header:
-        try:
-            return int(header)
-        except ValueError as exc:
-            raise validation_error(
-                "If-Match must be the incident's version number.", version="Bad If-Match."
-            ) from exc
-    return None
+    return expected_version(request, data, "incident")
 
 
 class IncidentViewSet(
@@ -111,6 +102,7 @@ class IncidentViewSet(
                 status=code,
             )  # fmt: skip
         body = s.IncidentDetailSerializer(incident, context={"request": request}).data
+        body.update(related_api(incident, request.user))
         body.update(extra)
         response = Response(body, status=code)
         response["ETag"] = f'"{incident.version}"'
@@ -126,7 +118,9 @@ class IncidentViewSet(
     def retrieve(self, request, *args, **kwargs):
         incident = self.get_object()
         services.incident_record_read(incident=incident, actor=request.user)
-        response = Response(s.IncidentDetailSerializer(incident, context={"request": request}).data)
+        body = s.IncidentDetailSerializer(incident, context={"request": request}).data
+        body.update(related_api(incident, request.user))
+        response = Response(body)
         response["ETag"] = f'"{incident.version}"'
         return response
 

@@ -5,9 +5,9 @@ import pytest
 from django.utils import translation
 
 from catalog.models import Vendor
-from incidents import form_html as form_html_module
 from incidents import forms
 from incidents.form_html import form_html
+from operations import form_html as form_html_module
 
 
 @pytest.fixture(autouse=True)
