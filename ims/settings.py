@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "communications",
     "sla",
     "incidents",
+    "knowledge",
     "demo",
     "axes",
     "csp",
