@@ -43,14 +43,14 @@ class ProblemViewSet(GovernedViewSet):
             context["stability_window_days"] = stability_window_days()
         return context
 
-    def detail(self, obj, code=status.HTTP_200_OK, **extra):
+    def detail_response(self, obj, code=status.HTTP_200_OK, **extra):
         """The detail lists the linked incidents the caller may see: security incidents among
         them are read, and audited as such (SPEC.md)."""
         obj.visible_links, obj.restricted_links = problem_links_visible_to(self.request.user, obj)
         incidents_record_list_read(
             incidents=[link.incident for link in obj.visible_links], actor=self.request.user, via="problem"
         )
-        return super().detail(obj, code, **extra)
+        return super().detail_response(obj, code, **extra)
 
     @extend_schema(request=s.ProblemCreateSerializer, responses={201: s.ProblemDetailSerializer})
     def create(self, request, *args, **kwargs):
