@@ -22,4 +22,4 @@ class ProblemsConfig(AppConfig):
                 order=10,
             )
         )
-        nav_register(NavEntry(label="Problems", url_name="problem-list", roles=VIEWERS, order=10))
+        nav_register(NavEntry(label="Problems", url_name="problems", roles=VIEWERS, order=10))

@@ -33,17 +33,22 @@ def problem_for_page(user, reference: str) -> Problem | None:
     return problems_visible_to(user).select_related(*ROW_RELATED).filter(reference=reference).first()
 
 
-def problem_links_visible_to(user, problem: Problem) -> tuple[list[ProblemIncident], int]:
+def problem_links_visible_to(user, problem: Problem) -> tuple[list[ProblemIncident], list[str]]:
     """The problem's incident links whose incident ``user`` may see (incident and linker
-    joined), oldest first, and how many others it has (restricted incidents they may not
-    see). Two queries, however many links."""
+    joined), oldest first, and the references of the others (restricted incidents, which
+    the viewer is told exist but not shown). Two queries, however many links."""
+    visible = incidents_visible_to(user)
     links = list(
-        problem.incident_links.filter(incident__in=incidents_visible_to(user))
+        problem.incident_links.filter(incident__in=visible)
         .select_related("incident", "linked_by")
         .order_by("linked_at", "id")
     )
-    total = problem.incident_links.count()
-    return links, total - len(links)
+    hidden = list(
+        problem.incident_links.exclude(incident__in=visible)
+        .order_by("linked_at", "id")
+        .values_list("incident__reference", flat=True)
+    )
+    return links, hidden
 
 
 def problem_articles_visible_to(user, problem: Problem) -> list[Article]:

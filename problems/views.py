@@ -23,6 +23,7 @@ from operations.display import record_timeline
 from operations.pages import PageAction, action_panels, page_act
 from problems import forms, services
 from problems.choices import ProblemStatus
+from problems.display import without_references
 from problems.filtersets import ProblemFilterSet
 from problems.incident_panel import incident_problem_links
 from problems.policy import authorize, may_view
@@ -126,7 +127,7 @@ def _may(user, operation: str) -> bool:
 
 # ---- problem page -----------------------------------------------------------------------
 def _render_detail(request, problem, *, error=None, error_op=None, bound=None):
-    links, restricted = problem_links_visible_to(request.user, problem)
+    links, hidden = problem_links_visible_to(request.user, problem)
     incidents_record_list_read(incidents=[link.incident for link in links], actor=request.user, via="problem")
     actions = _actions_for(problem)
     panels = action_panels(
@@ -136,13 +137,13 @@ def _render_detail(request, problem, *, error=None, error_op=None, bound=None):
     context = {
         "problem": problem,
         "links": links,
-        "restricted": restricted,
+        "restricted": len(hidden),
         "articles": problem_articles_visible_to(request.user, problem),
         "stability_window_ends_at": problem.stability_window_ends_at(stability_window_days()),
         "panels": panels,
         "error": error,
         "error_op": error_op,
-        "timeline": record_timeline(problem),
+        "timeline": without_references(record_timeline(problem), hidden),
     }
     return render(request, "problems/detail.html", context)
 

@@ -74,16 +74,14 @@ class ProblemDetailSerializer(serializers.ModelSerializer):
     def _links(self, obj):
         # the view reads them once (and audits the security incidents among them)
         if not hasattr(obj, "visible_links"):
-            obj.visible_links, obj.restricted_links = problem_links_visible_to(
-                self.context["request"].user, obj
-            )
-        return obj.visible_links, obj.restricted_links
+            obj.visible_links, obj.hidden_links = problem_links_visible_to(self.context["request"].user, obj)
+        return obj.visible_links, obj.hidden_links
 
     def get_incidents(self, obj) -> list[dict]:
         return LinkedIncidentSerializer(self._links(obj)[0], many=True).data
 
     def get_restricted_incident_count(self, obj) -> int:
-        return self._links(obj)[1]
+        return len(self._links(obj)[1])
 
     def get_articles(self, obj) -> list[dict]:
         articles = problem_articles_visible_to(self.context["request"].user, obj)

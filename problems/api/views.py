@@ -46,7 +46,7 @@ class ProblemViewSet(GovernedViewSet):
     def detail_response(self, obj, code=status.HTTP_200_OK, **extra):
         """The detail lists the linked incidents the caller may see: security incidents among
         them are read, and audited as such (SPEC.md)."""
-        obj.visible_links, obj.restricted_links = problem_links_visible_to(self.request.user, obj)
+        obj.visible_links, obj.hidden_links = problem_links_visible_to(self.request.user, obj)
         incidents_record_list_read(
             incidents=[link.incident for link in obj.visible_links], actor=self.request.user, via="problem"
         )
