@@ -159,10 +159,10 @@ class LinkProblemSerializer(_Versioned):
     problem = serializers.CharField(help_text="PRB-…", **_given)
 
 
-class ResolveSerializer(_Versioned):
+class ProblemResolveSerializer(_Versioned):
     fix_summary = serializers.CharField(**_given)
     validation_evidence = serializers.CharField(**_given)
 
 
-class CloseSerializer(_Versioned):
+class ProblemCloseSerializer(_Versioned):
     closure_notes = serializers.CharField(**_given)

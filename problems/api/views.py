@@ -77,15 +77,15 @@ class ProblemViewSet(GovernedViewSet):
     def link_incident(self, request, id=None):
         return self.act(request, id, s.LinkIncidentSerializer, services.problem_link_incident)
 
-    @_action_schema(s.ResolveSerializer)
+    @_action_schema(s.ProblemResolveSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, id=None):
-        return self.act(request, id, s.ResolveSerializer, services.problem_resolve)
+        return self.act(request, id, s.ProblemResolveSerializer, services.problem_resolve)
 
-    @_action_schema(s.CloseSerializer)
+    @_action_schema(s.ProblemCloseSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, id=None):
-        return self.act(request, id, s.CloseSerializer, services.problem_close)
+        return self.act(request, id, s.ProblemCloseSerializer, services.problem_close)
 
 
 class IncidentLinkProblemView(IncidentViewSet):
