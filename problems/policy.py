@@ -45,7 +45,7 @@ LABELS = {
     "resolve": "resolve",
     "close": "close",
 }
-FIXERS_NOTE = "only incident managers and L3 engineers may"
+FIXERS_NOTE = "Only incident managers and L3 engineers may"
 
 
 def may_view(user) -> bool:
@@ -64,5 +64,5 @@ def authorize(user, operation: str, problem=None) -> None:
     what = label if problem is None else f"{label} {problem.reference}"
     message = f"Your role may not {what}."
     if ROLES[operation] == FIXERS:
-        message += f" {FIXERS_NOTE.capitalize()} {label} a problem."
+        message += f" {FIXERS_NOTE} {label} a problem."
     raise DomainError(ErrorCode.PERMISSION_DENIED, message)

@@ -365,3 +365,21 @@ def test_reopening_the_investigation_clears_the_fix_and_restarts_the_window(peop
             services.problem_close(problem=prb.reference, actor=people.l3, closure_notes="OK").status
             == "closed"
         )
+
+
+@pytest.mark.parametrize("operation", ["resolve", "close"])
+def test_who_may_not_resolve_or_close_is_told_who_may(people, problem, operation):
+    prb = snapshot(problem("known_error" if operation == "resolve" else "resolved"))
+    call = {
+        "resolve": lambda: services.problem_resolve(problem=prb.reference, actor=people.l2, fix_summary="F",
+                                                    validation_evidence="E"),
+        "close": lambda: services.problem_close(problem=prb.reference, actor=people.l2, closure_notes="N"),
+    }[operation]  # fmt: skip
+    with pytest.raises(DomainError) as excinfo:
+        call()
+    assert (excinfo.value.code, excinfo.value.message) == (
+        ErrorCode.PERMISSION_DENIED,
+        f"Your role may not {operation} {prb.reference}. Only incident managers and L3 engineers may "
+        f"{operation} a problem.",
+    )
+    assert_unchanged(prb, article_count=1)
