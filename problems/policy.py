@@ -36,14 +36,15 @@ ROLES: dict[str, frozenset] = {
     "resolve": FIXERS,
     "close": FIXERS,
 }
+# what the refusal says the actor may not do, ``{problem}`` the reference (or "problems")
 LABELS = {
     "create": "raise problems",
-    "update": "update",
-    "start_investigation": "investigate",
-    "record_workaround": "record a workaround on",
-    "link_incident": "link incidents to",
-    "resolve": "resolve",
-    "close": "close",
+    "update": "update {problem}",
+    "start_investigation": "investigate {problem}",
+    "record_workaround": "record a workaround on {problem}",
+    "link_incident": "link incidents to {problem}",
+    "resolve": "resolve {problem}",
+    "close": "close {problem}",
 }
 FIXERS_NOTE = "Only incident managers and L3 engineers may"
 
@@ -60,9 +61,8 @@ def authorize(user, operation: str, problem=None) -> None:
     """Raise permission_denied unless ``user`` may take ``operation`` (on ``problem``)."""
     if may(user, operation):
         return
-    label = LABELS[operation]
-    what = label if problem is None else f"{label} {problem.reference}"
+    what = LABELS[operation].format(problem=problem.reference if problem is not None else "problems")
     message = f"Your role may not {what}."
     if ROLES[operation] == FIXERS:
-        message += f" {FIXERS_NOTE} {label} a problem."
+        message += f" {FIXERS_NOTE} {operation} a problem."
     raise DomainError(ErrorCode.PERMISSION_DENIED, message)

@@ -36,8 +36,8 @@ from problems.selectors import (
 )
 
 PAGE_SIZE = 25
-FILTER_KEYS = ("status", "affected_service", "owner_team", "assignee", "incident", "created_after",
-               "created_before")  # fmt: skip
+FILTER_KEYS = ("status", "affected_service", "owner_team", "assignee", "created_by", "incident",
+               "created_after", "created_before")  # fmt: skip
 
 ACTIONS: dict[str, PageAction] = {
     "update": PageAction("Edit", forms.ProblemUpdateForm, services.problem_update),

@@ -33,6 +33,8 @@ def test_the_list_shows_problems_with_the_apis_filters(people, problem):
     assert second.reference in html and first.reference not in html
     html = client.get("/problems/?q=stalls").content.decode()
     assert first.reference in html and second.reference not in html
+    html = client.get(f"/problems/?created_by={people.im.username}&status=new").content.decode()
+    assert first.reference in html and second.reference not in html
     html = client.get("/problems/?created_after=nonsense").content.decode()
     assert "Some filters are invalid" in html and first.reference not in html
 
@@ -194,6 +196,6 @@ def test_linking_from_the_incident_page(people, problem, make):
     assert unknown.count("Problem PRB-999999 was not found.") == 1
     assert client.get(url).status_code == 200
     refused = client_for(people.auditor).get(url)
-    assert refused.status_code == 403 and b"Your role may not link incidents to" in refused.content
+    assert refused.status_code == 403 and b"Your role may not link incidents to problems." in refused.content
     assert client_for(people.reporter).post(url, {"problem": prb.reference}).status_code == 404
     assert ProblemIncident.objects.count() == 1
