@@ -19,9 +19,18 @@ from problems.filtersets import ProblemFilterSet
 from problems.selectors import problem_links_visible_to, problem_rows, stability_window_days
 
 
-def _action_schema(serializer):
+def _action_schema(serializer, description: str | None = None):
     # the error responses (400, 401, …) are added to every operation by core.api.schema
-    return extend_schema(request=serializer, responses={200: s.ProblemDetailSerializer})
+    return extend_schema(
+        request=serializer, responses={200: s.ProblemDetailSerializer}, description=description
+    )
+
+
+LINK_NOTE = (
+    "One link seen from both records (the incident's link-problem/ is the same operation): a link "
+    "event on each. An incident the caller may not see is 404; linking a pair twice is 409 "
+    "duplicate and writes nothing."
+)
 
 
 class ProblemViewSet(GovernedViewSet):
@@ -62,17 +71,26 @@ class ProblemViewSet(GovernedViewSet):
     def partial_update(self, request, id=None):
         return self.act(request, id, s.ProblemUpdateSerializer, services.problem_update)
 
-    @_action_schema(s.StartInvestigationSerializer)
+    @_action_schema(
+        s.StartInvestigationSerializer,
+        "From new; or from resolved, reopening the investigation of a fix that did not hold (a note is "
+        "required, and the fix is cleared).",
+    )
     @action(detail=True, methods=["post"], url_path="start-investigation")
     def start_investigation(self, request, id=None):
         return self.act(request, id, s.StartInvestigationSerializer, services.problem_start_investigation)
 
-    @_action_schema(s.RecordWorkaroundSerializer)
+    @_action_schema(
+        s.RecordWorkaroundSerializer,
+        "Makes a problem under investigation a known error: symptom, root cause (each defaulting to the "
+        "problem's) and workaround required; writes a workaround KB article in review, linked to the problem "
+        "and its incidents.",
+    )
     @action(detail=True, methods=["post"], url_path="record-workaround")
     def record_workaround(self, request, id=None):
         return self.act(request, id, s.RecordWorkaroundSerializer, services.problem_record_workaround)
 
-    @_action_schema(s.LinkIncidentSerializer)
+    @_action_schema(s.LinkIncidentSerializer, LINK_NOTE)
     @action(detail=True, methods=["post"], url_path="link-incident")
     def link_incident(self, request, id=None):
         return self.act(request, id, s.LinkIncidentSerializer, services.problem_link_incident)
@@ -82,7 +100,12 @@ class ProblemViewSet(GovernedViewSet):
     def resolve(self, request, id=None):
         return self.act(request, id, s.ProblemResolveSerializer, services.problem_resolve)
 
-    @_action_schema(s.ProblemCloseSerializer)
+    @_action_schema(
+        s.ProblemCloseSerializer,
+        "Only after the stability window since resolved (ProblemPolicy, 7 days by default) and only if no "
+        "linked incident was created or reopened since: else 412 precondition_failed (fields.closable_from "
+        "or fields.recurring).",
+    )
     @action(detail=True, methods=["post"])
     def close(self, request, id=None):
         return self.act(request, id, s.ProblemCloseSerializer, services.problem_close)
@@ -92,7 +115,9 @@ class IncidentLinkProblemView(IncidentViewSet):
     """``POST /api/v1/incidents/{id}/link-problem/`` (``problem``; ``version``: the
     incident's): the problem's link service, answered with the incident as it now is."""
 
-    @extend_schema(request=s.LinkProblemSerializer, responses={200: IncidentDetailSerializer})
+    @extend_schema(
+        request=s.LinkProblemSerializer, responses={200: IncidentDetailSerializer}, description=LINK_NOTE
+    )
     def link_problem(self, request, id=None):
         data = s.LinkProblemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
