@@ -174,7 +174,7 @@ def test_the_incident_page_lists_its_problems_and_offers_the_link(people, proble
     incident = make("open")
     prb = problem("new", incidents=[incident.reference])
     html = client_for(people.l1).get(f"/incidents/{incident.reference}/").content.decode()
-    assert f'data-problem="{prb.reference}"' in html
+    assert f'data-problem="{prb.reference}"' in html and ">New</span>" in html
     assert f'action="/incidents/{incident.reference}/link-problem/"' in html
     assert f'href="/problems/new/?incident={incident.reference}"' in html
     auditor = client_for(people.auditor).get(f"/incidents/{incident.reference}/").content.decode()
