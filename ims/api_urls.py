@@ -1,10 +1,12 @@
 """The REST API under /api/v1/: one router, each app registering its viewsets."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from audit.api.views import AuditEventViewSet
 from catalog.api.views import ServiceViewSet, VendorViewSet
 from incidents.api.views import IncidentViewSet, VendorEngagementViewSet
+from problems.api import views as problem_api
 from sla.api.views import SlaPolicyViewSet
 
 
@@ -19,5 +21,9 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("vendors", VendorViewSet, basename="vendor")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("audit", AuditEventViewSet, basename="audit")
+router.register("problems", problem_api.ProblemViewSet, basename="problem")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("incidents/<str:id>/link-problem/", problem_api.link_problem, name="incident-link-problem-api"),
+    *router.urls,
+]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "sla",
     "incidents",
     "knowledge",
+    "problems",
     "demo",
     "axes",
     "csp",
@@ -336,6 +337,9 @@ SPECTACULAR_SETTINGS = {
         "EscalationTargetEnum": "incidents.choices.EscalationTarget",
         "AssignmentTeamEnum": "incidents.choices.AssignmentTeam",
         "TeamCodeEnum": "accounts.models.TeamCode",
+        # every entity has a "status": each its own name, so none is left to a hashed one
+        "IncidentStatusEnum": "incidents.choices.Status",
+        "ProblemStatusEnum": "problems.choices.ProblemStatus",
     },
 }
 
