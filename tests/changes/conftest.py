@@ -15,7 +15,7 @@ def _quick_passwords(settings):
 
 
 @pytest.fixture
-def cast(people, make_user):
+def cast(people, make_user):  # noqa: F811 - the incident fixture, extended
     people.cm = make_user("change_manager", team="change_mgmt")
     people.cm2 = make_user("change_manager", team="change_mgmt")
     people.im2 = make_user("incident_manager", team="incident_manager")
@@ -24,7 +24,7 @@ def cast(people, make_user):
 
 
 @pytest.fixture
-def chg(cast, svc):
+def chg(cast, svc):  # noqa: F811 - the incident fixture
     """chg(state, **kw): a change requested by the analyst on svc, decided by cast.cm,
     bypassed by cast.im."""
 

@@ -16,6 +16,8 @@ from knowledge.services import article_create
 from tests.changes.checks import events_of, refused
 from tests.changes.factories import window
 
+E = ErrorCode
+
 
 def _body(svc, **kw):
     start, end = window()
@@ -33,7 +35,11 @@ def test_a_normal_change_is_requested_pending_for_the_cab(cast, svc):
     assert change.requester == cast.analyst and change.approver is None and change.approved_at is None
     assert list(change.affected_services.all()) == [svc]
     (event,) = events_of(change.reference)
-    assert (event.domain_action, event.ref_type, event.actor_label) == ("create", "change", cast.analyst.username)
+    assert (event.domain_action, event.ref_type, event.actor_label) == (
+        "create",
+        "change",
+        cast.analyst.username,
+    )
     assert event.changes == {
         "summary": [None, "Upgrade the mail relay"], "type": [None, "normal"], "risk": [None, "medium"],
         "status": [None, "pending"], "affected_services": [None, [svc.reference]],
@@ -63,10 +69,15 @@ def test_an_emergency_change_needs_no_window_but_a_rollback_plan(cast, svc):
 
 def test_requested_for_an_incident_it_is_linked_as_raised_for_until_approved(cast, make, svc):
     incident = make("in_progress")
-    change = change_create(actor=cast.analyst, incident=incident.reference, **_body(svc, affected_services=[]))
+    change = change_create(
+        actor=cast.analyst, incident=incident.reference, **_body(svc, affected_services=[])
+    )
     link = ChangeIncidentLink.objects.get()
     assert (link.change, link.incident, link.relation, link.linked_by) == (
-        change, incident, "raised_for", cast.analyst
+        change,
+        incident,
+        "raised_for",
+        cast.analyst,
     )
     assert list(change.affected_services.all()) == [incident.affected_service]  # the incident's service
     assert Incident.objects.get(pk=incident.pk).version == incident.version + 1
@@ -82,7 +93,11 @@ def test_requested_for_an_incident_it_is_linked_as_raised_for_until_approved(cas
 def test_a_standard_change_requested_for_an_incident_is_its_fix_at_once(cast, make, svc):
     incident = make("in_progress")
     change = change_create(
-        actor=cast.analyst, summary="Restart the relay", type="standard", risk="low", incident=incident.reference
+        actor=cast.analyst,
+        summary="Restart the relay",
+        type="standard",
+        risk="low",
+        incident=incident.reference,
     )
     assert ChangeIncidentLink.objects.get().relation == "fixes"
     assert events_of(change.reference)[0].additional_data == {
@@ -119,7 +134,7 @@ def _refusals():
          "A normal change goes to the CAB with its implementation window; give its start and end."),
         ("analyst", {"window_end": None}, ErrorCode.VALIDATION_ERROR,
          "An implementation window needs both its start and its end."),
-        ("analyst", {"window_start": now, "window_end": now - timedelta(minutes=1)}, ErrorCode.VALIDATION_ERROR,
+        ("analyst", {"window_start": now, "window_end": now - timedelta(minutes=1)}, E.VALIDATION_ERROR,
          f"The implementation window must end after it starts; it starts {now.isoformat()} and ends "
          f"{(now - timedelta(minutes=1)).isoformat()}."),
         ("analyst", {"type": "standard", "risk": "high"}, ErrorCode.VALIDATION_ERROR,
