@@ -1,9 +1,11 @@
 """The REST API under /api/v1/: one router, each app registering its viewsets."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from audit.api.views import AuditEventViewSet
 from catalog.api.views import ServiceViewSet, VendorViewSet
+from changes.api.views import ChangeViewSet, incident_link_change
 from incidents.api.views import IncidentViewSet, VendorEngagementViewSet
 from sla.api.views import SlaPolicyViewSet
 
@@ -19,5 +21,9 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("vendors", VendorViewSet, basename="vendor")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("audit", AuditEventViewSet, basename="audit")
+router.register("changes", ChangeViewSet, basename="change")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("incidents/<str:id>/link-change/", incident_link_change, name="incident-link-change-api"),
+]

@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
         "EscalationTargetEnum": "incidents.choices.EscalationTarget",
         "AssignmentTeamEnum": "incidents.choices.AssignmentTeam",
         "TeamCodeEnum": "accounts.models.TeamCode",
+        "StatusEnum": "incidents.choices.Status",  # the incident's; each entity's status its own name
+        "ChangeStatusEnum": "changes.choices.ChangeStatus",
     },
 }
 
