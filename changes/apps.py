@@ -12,7 +12,7 @@ class ChangesConfig(AppConfig):
         from core.navigation import NavEntry, nav_register
         from core.roles import STAFF_ROLES, Role
 
-        nav_register(NavEntry("Changes", "change-list", frozenset(STAFF_ROLES), order=30))
+        nav_register(NavEntry("Changes", "changes", frozenset(STAFF_ROLES), order=30))
         nav_register(
             NavEntry("CAB", "change-cab", frozenset({Role.CHANGE_MANAGER, Role.INCIDENT_MANAGER}), order=31)
         )

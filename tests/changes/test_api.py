@@ -14,6 +14,8 @@ from tests.changes.factories import window
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
+ROLLBACK_REQUIRED = "This field is required for normal and emergency changes."
+LINK_REFUSED = "{ref} is {state}; only an approved, standard or emergency-implemented change can be linked."
 
 
 def _iso(at) -> str:
@@ -72,7 +74,7 @@ def test_the_window_is_given_one_way_only(api, cast, svc):
         ({"priority": "P1"}, {"priority": [
             "Unknown field; this operation accepts: summary, description, type, risk, incident, "
             "implementation_window, window_start, window_end, rollback_plan, affected_services, articles."]}),
-        ({"rollback_plan": ""}, {"rollback_plan": ["This field is required for normal and emergency changes."]}),
+        ({"rollback_plan": ""}, {"rollback_plan": [ROLLBACK_REQUIRED]}),
     ],
 )  # fmt: skip
 def test_create_refusals_are_the_envelope(api, cast, svc, body, fields):
@@ -82,7 +84,9 @@ def test_create_refusals_are_the_envelope(api, cast, svc, body, fields):
 
 
 def test_roles_that_may_not_request_are_refused(api, cast, svc):
-    assert_error(_create(api(cast.auditor), svc), 403, "permission_denied", "Your role may not request changes.")
+    assert_error(
+        _create(api(cast.auditor), svc), 403, "permission_denied", "Your role may not request changes."
+    )
     assert_error(_create(api(), svc), 401, "not_authenticated")
 
 
@@ -116,7 +120,9 @@ def test_a_change_from_request_to_closure(api, cast, svc, make):
     approved = cab.post(f"/api/v1/changes/{ref}/approve/", {"comment": "Go.", "version": 1}, format="json")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     assert approved.json()["approver"] == cast.cm.username and approved["ETag"] == '"2"'
-    linked = requester.post(f"/api/v1/incidents/{incident.reference}/link-change/", {"change": ref}, format="json")
+    linked = requester.post(
+        f"/api/v1/incidents/{incident.reference}/link-change/", {"change": ref}, format="json"
+    )
     assert linked.status_code == 200, linked.json()
     assert linked.json()["id"] == incident.reference and "link_change" in linked.json()["allowed_links"]
     assert linked.json()["changes"][0] | {"linked_at": None} == {
@@ -124,10 +130,17 @@ def test_a_change_from_request_to_closure(api, cast, svc, make):
         "relation": "fixes", "linked_at": None,
     }  # fmt: skip
     implemented = requester.post(f"/api/v1/changes/{ref}/implement/", {"note": "Rolled out."}, format="json")
-    assert implemented.json()["status"] == "implemented" and implemented.json()["allowed_actions"] == ["close"]
+    assert implemented.json()["status"] == "implemented" and implemented.json()["allowed_actions"] == [
+        "close"
+    ]
     closed = requester.post(f"/api/v1/changes/{ref}/close/", {"success": True}, format="json")
     body = closed.json()
-    assert (body["status"], body["success"], body["version"], body["allowed_actions"]) == ("closed", True, 5, [])
+    assert (body["status"], body["success"], body["version"], body["allowed_actions"]) == (
+        "closed",
+        True,
+        5,
+        [],
+    )
     assert [i["relation"] for i in body["incidents"]] == ["fixes"]
     trail = api(cast.auditor).get(f"/api/v1/audit/?ref={ref}").json()["results"]
     assert sorted(e.get("action") or e.get("domain_action") for e in trail) == sorted(
@@ -142,20 +155,30 @@ def test_action_refusals_are_the_envelope(api, cast, chg):
         api(cast.cm).post(f"/api/v1/changes/{ref}/approve/", {}, format="json"), 403, "segregation_of_duties",
         f"You requested {ref}; another change manager must approve it.",
     )  # fmt: skip
-    error = assert_error(api(cast.cm2).post(f"/api/v1/changes/{ref}/reject/", {}, format="json"), 400, "validation_error")
+    error = assert_error(
+        api(cast.cm2).post(f"/api/v1/changes/{ref}/reject/", {}, format="json"), 400, "validation_error"
+    )
     assert error["fields"] == {"reason": ["This field is required."]}
     assert_error(
-        api(cast.cm2).post(f"/api/v1/changes/{ref}/approve/", {}, format="json", HTTP_IF_MATCH='"9"'), 409, "conflict",
+        api(cast.cm2).post(f"/api/v1/changes/{ref}/approve/", {}, format="json", HTTP_IF_MATCH='"9"'),
+        409,
+        "conflict",
         f"{ref} changed since you loaded it (version 9, now 1). Reload it and try again.",
-    )  # fmt: skip
+    )
     assert_error(
         api(cast.cm2).post(f"/api/v1/changes/{ref}/close/", {"success": True}, format="json"), 409,
         "invalid_transition", f"{ref} is pending; only a change that is implemented can be closed.",
     )  # fmt: skip
-    error = assert_error(api(cast.cm2).post(f"/api/v1/changes/{ref}/close/", {}, format="json"), 400, "validation_error")
+    error = assert_error(
+        api(cast.cm2).post(f"/api/v1/changes/{ref}/close/", {}, format="json"), 400, "validation_error"
+    )
     assert error["fields"] == {"success": ["This field is required."]}
-    assert_error(api(cast.cm2).post("/api/v1/changes/CHG-999999/approve/", {}, format="json"), 404, "not_found",
-                 "Change CHG-999999 was not found.")  # fmt: skip
+    assert_error(
+        api(cast.cm2).post("/api/v1/changes/CHG-999999/approve/", {}, format="json"),
+        404,
+        "not_found",
+        "Change CHG-999999 was not found.",
+    )
     assert Change.objects.get(pk=change.pk).version == 1
 
 
@@ -168,7 +191,7 @@ def test_link_change_of_a_change_not_approved_is_412(api, cast, chg, make, state
     )
     assert_error(
         response, 412, "precondition_failed",
-        f"{change.reference} is {state}; only an approved, standard or emergency-implemented change can be linked.",
+        LINK_REFUSED.format(ref=change.reference, state=state),
     )  # fmt: skip
 
 
@@ -176,13 +199,21 @@ def test_link_change_refusals(api, cast, chg, make):
     incident, change = make("in_progress"), chg("implemented")
     url = f"/api/v1/incidents/{incident.reference}/link-change/"
     client = api(cast.im)
-    assert client.post(url, {"change": change.reference, "relation": "caused_by"}, format="json").status_code == 200
+    assert (
+        client.post(url, {"change": change.reference, "relation": "caused_by"}, format="json").status_code
+        == 200
+    )
     error = assert_error(
-        client.post(url, {"change": chg("closed").reference, "relation": "caused_by"}, format="json"), 409, "duplicate"
+        client.post(url, {"change": chg("closed").reference, "relation": "caused_by"}, format="json"),
+        409,
+        "duplicate",
     )
     assert error["fields"] == {"existing": change.reference}
-    error = assert_error(client.post(url, {"change": change.reference, "relation": "blamed"}, format="json"), 400,
-                         "validation_error")  # fmt: skip
+    error = assert_error(
+        client.post(url, {"change": change.reference, "relation": "blamed"}, format="json"),
+        400,
+        "validation_error",
+    )
     assert error["fields"] == {"relation": ['"blamed" is not a valid choice.']}
     assert_error(
         api(cast.other_user).post(url, {"change": change.reference}, format="json"), 404, "not_found",
@@ -206,7 +237,10 @@ def test_the_incident_detail_carries_its_changes_and_the_enrichment(api, cast, c
     assert [i["id"] for i in body["related_incidents"]] == [neighbour.reference]
     mine = api(cast.reporter).get(f"/api/v1/incidents/{incident.reference}/").json()
     assert (mine["changes"], mine["recent_changes"], mine["related_incidents"], mine["allowed_links"]) == (
-        [], [], [], []
+        [],
+        [],
+        [],
+        [],
     )
 
 
