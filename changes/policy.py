@@ -4,7 +4,8 @@
   through an incident).
 - Change managers (the CAB) approve and reject; a change's requester never approves it,
   nor does the incident manager who implemented it under CAB bypass approve it afterwards
-  (seed 001: initiator ≠ approver).
+  (seed 001: initiator ≠ approver). A requester who sits on the CAB may still reject, that
+  is withdraw, their own change: a refusal grants nothing.
 - An approved change is implemented by its requester, the CAB, incident managers or the
   engineers who execute changes under governance (L2, L3, DevOps, Facilities — seed 001
   "L2 / L3 / DevOps / Facilities / Change Management"). Before approval only an incident

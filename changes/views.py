@@ -60,7 +60,11 @@ def change_list(request):
     if refusal:
         return refusal
     filterset = ChangeFilterSet(request.GET, queryset=change_rows(CHANGES.visible_to(request.user)))
-    rows = filterset.qs if filterset.is_valid() else CHANGES.visible_to(request.user).none()
+    if filterset.is_valid():
+        rows = filterset.qs
+        services.changes_record_lookup(actor=request.user, params=request.GET, via="page")
+    else:
+        rows = CHANGES.visible_to(request.user).none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -32,6 +32,11 @@ class ChangeViewSet(GovernedViewSet):
             return change_rows(CHANGES.visible_to(self.request.user))
         return change_detail_queryset(self.request.user)
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        services.changes_record_lookup(actor=request.user, params=request.query_params, via="api")
+        return response
+
     @extend_schema(request=s.ChangeCreateSerializer, responses={201: s.ChangeDetailSerializer})
     def create(self, request, *args, **kwargs):
         data = s.ChangeCreateSerializer(data=request.data)

@@ -11,3 +11,4 @@ from changes.services.lifecycle import (  # noqa: F401
     change_reject,
 )
 from changes.services.links import change_link_incident  # noqa: F401
+from changes.services.reads import changes_record_lookup  # noqa: F401

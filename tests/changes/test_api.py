@@ -275,3 +275,17 @@ def test_the_list_is_paginated_and_filtered_like_the_api_says(api, cast, chg, sv
     error = assert_error(client.get("/api/v1/changes/?status=done"), 400, "validation_error")
     assert "status" in error["fields"]
     assert api(cast.reporter).get("/api/v1/changes/").json()["count"] == 0
+
+
+def test_a_filtered_list_is_an_identify_event_with_only_the_filters(api, cast, chg, client):
+    chg("pending")
+    api(cast.analyst).get("/api/v1/changes/")  # the plain list is not a lookup
+    api(cast.analyst).get("/api/v1/changes/?page_size=5&ordering=created_at")  # nor paging and order
+    assert not AuditEvent.objects.filter(domain_action="identify").exists()
+    api(cast.analyst).get("/api/v1/changes/?status=pending&q=relay&page=1")
+    client.force_login(cast.cm)
+    client.get("/changes/?type=normal")
+    api_event, page_event = AuditEvent.objects.filter(domain_action="identify").order_by("seq")
+    assert (api_event.ref_type, api_event.actor_label) == ("change", cast.analyst.username)
+    assert api_event.additional_data == {"via": "api", "filters": {"status": "pending", "q": "relay"}}
+    assert page_event.additional_data == {"via": "page", "filters": {"type": "normal"}}
