@@ -25,7 +25,8 @@ class ChangeFilterSet(django_filters.FilterSet):
             ("window_start", "window_start"),
             ("implemented_at", "implemented_at"),
             ("reference", "id"),
-        )
+        ),
+        empty_label="newest first",
     )
 
     class Meta:

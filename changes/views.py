@@ -2,7 +2,8 @@
 change page with its actions and timeline, and the incident's link-change form.
 
 Views read through changes.selectors and write through changes.services, exactly as the API
-does; a refusal is shown once, beside the form it came from.
+does; a refusal is shown once, beside the form it came from, on the page shown again (200, as
+the incident desk does).
 """
 
 from django.contrib import messages
@@ -123,7 +124,7 @@ def _load(request, reference: str):
     return change
 
 
-def _render_detail(request, change, *, error=None, error_op=None, bound=None, status=200):
+def _render_detail(request, change, *, error=None, error_op=None, bound=None):
     panels = action_panels(
         request, change, CHANGES, ACTIONS, lambda op: reverse("change-act", args=[change.reference, op]),
         error_op=error_op, bound=bound,
@@ -131,7 +132,7 @@ def _render_detail(request, change, *, error=None, error_op=None, bound=None, st
     return render(request, "changes/detail.html", {
         "change": change, "panels": panels, "error": error, "timeline": record_timeline(change),
         "links": visible_incident_links(request.user, change),
-    }, status=status)  # fmt: skip
+    })  # fmt: skip
 
 
 @login_required
@@ -152,10 +153,7 @@ def change_act(request, reference: str, operation: str):
     change = _load(request, reference)
 
     def rerender(*, error, error_op, bound):
-        return _render_detail(
-            request, _load(request, reference), error=error, error_op=error_op, bound=bound,
-            status=error.http_status,
-        )  # fmt: skip
+        return _render_detail(request, _load(request, reference), error=error, error_op=error_op, bound=bound)
 
     return page_act(
         request, obj=change, operation=operation, actions=ACTIONS, subject="change", rerender=rerender,
@@ -197,7 +195,4 @@ def incident_link_change(request, reference: str):
             error = DomainError(ErrorCode.VALIDATION_ERROR, "Check the highlighted fields.", form.errors)
     else:
         form = forms.LinkChangeForm(initial={"change": request.GET.get("change", "")})
-    status = error.http_status if error is not None else 200
-    return render(
-        request, "changes/link.html", {"incident": incident, "form": form, "error": error}, status=status
-    )
+    return render(request, "changes/link.html", {"incident": incident, "form": form, "error": error})

@@ -148,21 +148,21 @@ def test_a_refused_action_is_shown_once_beside_its_form(cast, chg):
     )
     html = response.content.decode()
     message = f"You requested {change.reference}; another change manager must approve it."
-    assert response.status_code == 403 and html.count(message) == 1
+    assert response.status_code == 200 and html.count(message) == 1
     panel = html[html.index('id="act-approve"') :]
     assert panel.index(message) < panel.index("</details>")  # inside the approve panel, open
     assert Change.objects.get(pk=change.pk).status == "pending"
     # a form error: the reason the CAB must give
     response = client_for(cast.cm2).post(f"/changes/{change.reference}/act/reject/", {"reason": ""})
     html = response.content.decode()
-    assert response.status_code == 400 and html.count("Check the highlighted fields.") == 1
+    assert response.status_code == 200 and html.count("Check the highlighted fields.") == 1
     assert "open" in html[html.index('id="act-reject"') :].split(">")[0]
 
 
 def test_a_stale_form_is_a_conflict_on_the_page(cast, chg):
     change = chg("pending")
     response = client_for(cast.cm).post(f"/changes/{change.reference}/act/approve/", {"version": 99})
-    assert response.status_code == 409
+    assert response.status_code == 200
     assert f"{change.reference} changed since you loaded it" in response.content.decode()
 
 
@@ -170,7 +170,7 @@ def test_the_close_form_takes_the_outcome(cast, chg):
     change = chg("implemented")
     client = client_for(cast.cm)
     refused = client.post(f"/changes/{change.reference}/act/close/", {"success": "false"})
-    assert refused.status_code == 400
+    assert refused.status_code == 200
     assert f"{change.reference} did not succeed: say why in failure_reason." in refused.content.decode()
     done = client.post(
         f"/changes/{change.reference}/act/close/", {"success": "false", "failure_reason": "Rolled back."}
@@ -214,7 +214,7 @@ def test_the_link_form_links_a_change_and_shows_a_refusal_once(cast, chg, make):
         f"{pending.reference} is pending; only an approved, standard or emergency-implemented change can be "
     )
     message += "linked."
-    assert refused.status_code == 412 and refused.content.decode().count(message) == 1
+    assert refused.status_code == 200 and refused.content.decode().count(message) == 1
     done = client.post(
         url, {"change": approved.reference.lower(), "relation": "fixes", "version": incident.version}
     )
