@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api.views import AuditEventViewSet
 from catalog.api.views import ServiceViewSet, VendorViewSet
+from changes.api.views import ChangeViewSet, incident_link_change
 from incidents.api.views import IncidentViewSet, VendorEngagementViewSet
 from problems.api import views as problem_api
 from sla.api.views import SlaPolicyViewSet
@@ -22,8 +23,10 @@ router.register("vendors", VendorViewSet, basename="vendor")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("audit", AuditEventViewSet, basename="audit")
 router.register("problems", problem_api.ProblemViewSet, basename="problem")
+router.register("changes", ChangeViewSet, basename="change")
 
 urlpatterns = [
     path("incidents/<str:id>/link-problem/", problem_api.link_problem, name="incident-link-problem-api"),
+    path("incidents/<str:id>/link-change/", incident_link_change, name="incident-link-change-api"),
     *router.urls,
 ]

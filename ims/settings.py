@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "incidents",
     "knowledge",
     "problems",
+    "changes",
     "demo",
     "axes",
     "csp",
@@ -338,8 +339,9 @@ SPECTACULAR_SETTINGS = {
         "AssignmentTeamEnum": "incidents.choices.AssignmentTeam",
         "TeamCodeEnum": "accounts.models.TeamCode",
         # every entity has a "status": each its own name, so none is left to a hashed one
-        "IncidentStatusEnum": "incidents.choices.Status",
+        "StatusEnum": "incidents.choices.Status",  # the incident's (the name clients know)
         "ProblemStatusEnum": "problems.choices.ProblemStatus",
+        "ChangeStatusEnum": "changes.choices.ChangeStatus",
     },
 }
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", incident_views.home, name="home"),
     path("", include("incidents.urls")),
     path("", include("problems.urls")),
+    path("", include("changes.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
