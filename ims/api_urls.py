@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from audit.api.views import AuditEventViewSet
 from catalog.api.views import ServiceViewSet, VendorViewSet
 from incidents.api.views import IncidentViewSet, VendorEngagementViewSet
+from reviews.api.views import ReviewViewSet
 from sla.api.views import SlaPolicyViewSet
 
 
@@ -19,5 +20,6 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("vendors", VendorViewSet, basename="vendor")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("audit", AuditEventViewSet, basename="audit")
+router.register("pirs", ReviewViewSet, basename="pir")
 
 urlpatterns = router.urls

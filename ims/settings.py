@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "sla",
     "incidents",
     "knowledge",
+    "reviews",
     "demo",
     "axes",
     "csp",
