@@ -15,7 +15,7 @@ ROLES: dict[str, frozenset] = {
     "update_item": RUNNERS,
 }
 LABELS = {
-    "create": "run post-incident reviews",
+    "create": "file post-incident reviews",
     "update": "edit",
     "complete": "complete",
     "add_item": "add action items to",
@@ -43,7 +43,7 @@ def authorize(user, operation: str, review=None) -> None:
     what = LABELS[operation] if review is None else f"{LABELS[operation]} {review.reference}"
     raise DomainError(
         ErrorCode.PERMISSION_DENIED,
-        f"Your role may not {what}; post-incident reviews are run by incident managers.",
+        f"Your role may not {what}; only incident managers run PIRs.",
     )
 
 

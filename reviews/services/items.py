@@ -124,7 +124,8 @@ def action_item_update(
             if item.status != A.OPEN:
                 raise DomainError(
                     ErrorCode.INVALID_TRANSITION,
-                    f"{label.capitalize()} is {item.status}; only an open action item can be {participle}.",
+                    f"{label[0].upper()}{label[1:]} is {item.status}; only an open action item can be "
+                    f"{participle}.",
                 )
             getattr(item, move)(at=timezone.now())
             delta["status"] = [A.OPEN.value, status]
