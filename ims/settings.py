@@ -337,6 +337,9 @@ SPECTACULAR_SETTINGS = {
         "EscalationTargetEnum": "incidents.choices.EscalationTarget",
         "AssignmentTeamEnum": "incidents.choices.AssignmentTeam",
         "TeamCodeEnum": "accounts.models.TeamCode",
+        "StatusEnum": "incidents.choices.Status",  # the incident's; each entity's status its own name
+        "ReviewStatusEnum": "reviews.choices.ReviewStatus",
+        "ActionItemStatusEnum": "reviews.choices.ActionItemStatus",
     },
 }
 

@@ -1,4 +1,5 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import StrictInputSerializer
@@ -19,7 +20,7 @@ def item_actions(user, review: Review, item: ActionItem) -> list[str]:
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
 
@@ -60,7 +61,7 @@ class ReviewListSerializer(ReviewSerializer):
 
 
 class ReviewDetailSerializer(ReviewSerializer):
-    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     kb_articles = serializers.SerializerMethodField()
     action_items = serializers.SerializerMethodField()
 
@@ -72,6 +73,7 @@ class ReviewDetailSerializer(ReviewSerializer):
     def get_kb_articles(self, review) -> list[str]:
         return sorted(a.reference for a in review.kb_articles.all())
 
+    @extend_schema_field(ActionItemSerializer(many=True))
     def get_action_items(self, review) -> list[dict]:
         context = {**self.context, "review": review}
         return ActionItemSerializer(review.action_items.all(), many=True, context=context).data
@@ -124,9 +126,7 @@ class ActionItemAddSerializer(VersionedSerializer):
 
 
 class ActionItemUpdateSerializer(VersionedSerializer):
-    status = serializers.ChoiceField(
-        choices=[ActionItemStatus.DONE, ActionItemStatus.CANCELLED], required=False
-    )
+    status = serializers.CharField(required=False, help_text="done or cancelled")
     description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     owner = serializers.CharField(required=False, allow_blank=True)
     due_date = serializers.DateField(required=False)

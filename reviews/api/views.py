@@ -15,8 +15,8 @@ from reviews.selectors import with_item_counts
 from reviews.services.base import REVIEWS
 
 
-def _schema(serializer):
-    return extend_schema(request=serializer, responses={200: s.ReviewDetailSerializer})
+def _schema(serializer, **options):
+    return extend_schema(request=serializer, responses={200: s.ReviewDetailSerializer}, **options)
 
 
 class ReviewViewSet(mixins.CreateModelMixin, GovernedViewSet):
@@ -61,7 +61,7 @@ class ReviewViewSet(mixins.CreateModelMixin, GovernedViewSet):
     def action_items(self, request, id=None):
         return self.act(request, id, s.ActionItemAddSerializer, services.action_item_add)
 
-    @_schema(s.ActionItemUpdateSerializer)
+    @_schema(s.ActionItemUpdateSerializer, operation_id="v1_pirs_action_items_update")
     @action(detail=True, methods=["post"], url_path=r"action-items/(?P<number>[0-9]+)")
     def action_item(self, request, id=None, number=None):
         return self.act(
