@@ -8,6 +8,7 @@ from catalog.api.views import ServiceViewSet, VendorViewSet
 from changes.api.views import ChangeViewSet, incident_link_change
 from incidents.api.views import IncidentViewSet, VendorEngagementViewSet
 from problems.api import views as problem_api
+from reviews.api.views import ReviewViewSet
 from sla.api.views import SlaPolicyViewSet
 
 
@@ -24,6 +25,7 @@ router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("audit", AuditEventViewSet, basename="audit")
 router.register("problems", problem_api.ProblemViewSet, basename="problem")
 router.register("changes", ChangeViewSet, basename="change")
+router.register("pirs", ReviewViewSet, basename="pir")
 
 urlpatterns = [
     path("incidents/<str:id>/link-problem/", problem_api.link_problem, name="incident-link-problem-api"),

@@ -23,6 +23,12 @@ app.conf.beat_schedule = {
         "schedule": SLA_SWEEP_SECONDS,
         "options": {"expires": SLA_SWEEP_SECONDS * 5 / 6},
     },
+    # overdue PIR action items: their owners and the incident managers reminded once each
+    "reviews-chase": {
+        "task": "reviews.tasks.action_items_chase",
+        "schedule": 900.0,
+        "options": {"expires": 850},
+    },
     # what a tamperer may remove unseen is at most the events since the last checkpoint
     "audit-checkpoint": {
         "task": "audit.tasks.audit_checkpoint",

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "knowledge",
     "problems",
     "changes",
+    "reviews",
     "demo",
     "axes",
     "csp",
@@ -342,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "incidents.choices.Status",  # the incident's (the name clients know)
         "ProblemStatusEnum": "problems.choices.ProblemStatus",
         "ChangeStatusEnum": "changes.choices.ChangeStatus",
+        "ReviewStatusEnum": "reviews.choices.ReviewStatus",
+        "ActionItemStatusEnum": "reviews.choices.ActionItemStatus",
     },
 }
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("problems.urls")),
     path("", include("changes.urls")),
+    path("", include("reviews.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),

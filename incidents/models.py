@@ -117,6 +117,8 @@ class Incident(FSMModelMixin, ReferencedModel):
     resolve_warn_at = models.DateTimeField(null=True, blank=True)
     next_update_due_at = models.DateTimeField(null=True, blank=True)
     pir_due_at = models.DateTimeField(null=True, blank=True)
+    # when the post-incident review was filed (reviews.services.review_create): no PIR chase after it
+    pir_filed_at = models.DateTimeField(null=True, blank=True)
     grace_close_at = models.DateTimeField(null=True, blank=True)
     sla_next_check_at = models.DateTimeField(null=True, blank=True)
     # what the sweep has done, so each automatic action happens once

@@ -96,7 +96,9 @@ def refresh_deadlines(incident) -> None:
         incident.next_update_due_at = due
     else:
         incident.next_update_due_at = None
-    incident.pir_due_at = incident.resolved_at + PIR_WINDOW if high and incident.resolved_at else None
+    # a filed PIR (reviews) ends the chase for it
+    pir_owed = high and incident.resolved_at is not None and incident.pir_filed_at is None
+    incident.pir_due_at = incident.resolved_at + PIR_WINDOW if pir_owed else None
     incident.grace_close_at = None if high else incident.grace_period_ends_at
     due = [c.due_at for c in pending_checks(incident)]
     incident.sla_next_check_at = min(due) if due else None

@@ -192,9 +192,12 @@ def incident_sla_act_locked(
         lead = incident.communications_lead
         to = "@" + lead.get_username() if lead else "incident_manager"
         message = f"{reference} ({incident.priority}): the stakeholder update due {due} was not sent."
-    elif kind in ("pir_overdue", "breach_notification_due"):
-        what = "post-incident review" if kind == "pir_overdue" else "personal-data breach notification"
-        to, message, action = "incident_manager", f"{reference}: the {what} was due {due}.", "escalate"
+    elif kind == "pir_overdue":
+        # the incident is resolved or closed: its incident managers are reminded, nothing escalates
+        to, message = "incident_manager", f"{reference}: the post-incident review was due {due}."
+    elif kind == "breach_notification_due":
+        message = f"{reference}: the personal-data breach notification was due {due}."
+        to, action = "incident_manager", "escalate"
     elif kind == "auto_closed":
         incident = incident_close(
             incident=incident,

@@ -412,7 +412,7 @@ def test_pir_overdue_72h_after_a_p1_resolution_escalates_to_the_incident_manager
     snapshot = Snapshot()
     assert sweep(due - SECOND) == {}
     assert sweep(due) == {"pir_overdue": 1}
-    event = only_system_event(snapshot, incident, "escalate", "pir_overdue")
+    event = only_system_event(snapshot, incident, "notify", "pir_overdue")
     assert event.changes == {"pir_overdue": [None, f"{due:%Y-%m-%d %H:%M} UTC"]}
     only_sla_event(snapshot, incident, "pir_overdue", due, due)
     [note] = snapshot.communications()
