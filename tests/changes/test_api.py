@@ -231,7 +231,7 @@ def test_the_incident_detail_carries_its_changes_and_the_enrichment(api, cast, c
     neighbour = make("open", service=core)
     recent = chg("implemented", affected_services=[core.reference])
     body = api(cast.analyst).get(f"/api/v1/incidents/{incident.reference}/").json()
-    assert body["changes"] == [] and body["allowed_links"] == ["link_change"]
+    assert body["changes"] == [] and "link_change" in body["allowed_links"]  # (and the other apps')
     assert [c["id"] for c in body["recent_changes"]] == [recent.reference]
     assert body["recent_changes"][0]["affected_services"] == [core.reference]
     assert [i["id"] for i in body["related_incidents"]] == [neighbour.reference]

@@ -229,7 +229,7 @@ def test_link_problem_on_the_incident_is_the_same_link(api, people, problem, mak
     body = response.json()
     assert body["id"] == incident.reference and body["version"] == incident.version + 1
     assert body["problems"] == [{"id": prb.reference, "title": prb.title, "status": "under_investigation"}]
-    assert body["allowed_links"] == ["link_problem"]
+    assert "link_problem" in body["allowed_links"]  # (the other apps add their own links)
     seen_from_problem = client.get(f"{URL}{prb.reference}/").json()["incidents"]
     assert [i["id"] for i in seen_from_problem] == [incident.reference]
     pair = AuditEvent.objects.filter(seq__gt=head).order_by("seq")
