@@ -95,6 +95,13 @@ def is_postgres():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashes(settings):
+    """Tests make users by the dozen (and browser tests sign them in): MD5 hashes, not the
+    production hasher's deliberate slowness, which would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_sla_caches():
     """Process caches of SLA targets, calendars and teams must not leak rows between tests."""
     from operations.inputs import _TEAMS

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pw-" + "x" * 12
 
 
-@pytest.fixture(autouse=True)
-def _fast_users(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def root(make_user):
     return make_user("admin", username="root", is_staff=True, is_superuser=True)

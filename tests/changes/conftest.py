@@ -7,13 +7,6 @@ from tests.changes.factories import change_in
 from tests.incidents.conftest import make, people, svc, vendor  # noqa: F401 - the incident fixtures
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    """The cast is a dozen users, each hashed with PBKDF2 at 5 s a test on a shared machine;
-    no change test signs in with a password (pages use force_login)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cast(people, make_user):  # noqa: F811 - the incident fixture, extended
     people.cm = make_user("change_manager", team="change_mgmt")

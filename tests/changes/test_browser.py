@@ -22,7 +22,6 @@ pytestmark = [
 
 
 def test_a_change_from_request_to_closure_in_the_browser(live_server, new_context, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", stdout=StringIO())
     from accounts.models import User
 

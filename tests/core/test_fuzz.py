@@ -49,7 +49,6 @@ REQUESTS = Counter()
 def fuzz_world(request, db, settings):
     """Seeded records (every incident state, null assignee and SLA author, a vendor
     engagement, audit events) and a token of the role under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     role = request.param
     user = make_staff(role, team=ROLES[role], username=f"fuzz-{role}")
     manager = make_staff("incident_manager", team="incident_manager")

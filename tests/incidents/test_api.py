@@ -35,7 +35,6 @@ def url(ref: str, action: str | None = None) -> str:
 
 @pytest.fixture(autouse=True)
 def _fast_users(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.IMS_GRACE_PERIOD_DAYS = 3
 
 

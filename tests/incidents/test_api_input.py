@@ -18,11 +18,6 @@ from tests.incidents.factories import reload
 INCIDENTS = "/api/v1/incidents/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_users(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def url(ref: str, action: str | None = None) -> str:
     return f"{INCIDENTS}{ref}/" + (f"{action}/" if action else "")
 

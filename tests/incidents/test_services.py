@@ -46,8 +46,6 @@ ACTIVE_TEXT = "open, in_progress, escalated or pending_vendor"
 def _policy_defaults(settings):
     settings.IMS_GRACE_PERIOD_DAYS = 3
     settings.IMS_BREACH_NOTIFICATION_HOURS = 72
-    # a dozen users per test: the production password hasher would dominate the run time
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -30,9 +30,3 @@ def problem(people, svc):  # noqa: F811 - the imported fixtures
         return problem_in(status, **kw)
 
     return build
-
-
-@pytest.fixture(autouse=True)
-def _fast_users(settings):
-    """Users made per test (a dozen roles) need no costly password hash."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,12 +11,6 @@ from reviews.services import review_create
 from tests.incidents.conftest import make, people, svc, vendor  # noqa: F401 - the incident fixtures
 
 
-@pytest.fixture(autouse=True)
-def _fast_users(settings):
-    """Users are made by the dozen here; their password hashes need not be strong."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def tomorrow():
     return timezone.localdate() + timedelta(days=1)
 

@@ -56,9 +56,3 @@ def playwright(_django_serialized_contents, playwright):
     for alias, contents in _django_serialized_contents.items():
         connections[alias]._test_serialized_contents = contents
     return playwright
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """MD5 hashing: make_user and seed_demo set passwords, every browser login checks one."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
