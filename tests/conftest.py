@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Team, User
@@ -94,11 +95,14 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(settings):
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashes():
     """Tests make users by the dozen (and browser tests sign them in): MD5 hashes, not the
-    production hasher's deliberate slowness, which would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    production hasher's deliberate slowness, which would dominate the run time. For the
+    session, not through the ``settings`` fixture, so that no test's own setting overrides
+    are undone after the other fixtures' teardown."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
