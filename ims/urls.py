@@ -9,6 +9,7 @@ from incidents import views as incident_views
 urlpatterns = [
     path("", incident_views.home, name="home"),
     path("", include("incidents.urls")),
+    path("", include("knowledge.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
