@@ -38,8 +38,8 @@ INCIDENT_ROLES: dict[str, frozenset] = {
     "kb_update": INCIDENT_WORKERS & WRITERS,
 }
 INCIDENT_LABELS = {
-    "link_kb": "link KB articles to",
-    "kb_update": "write up in the knowledge base",
+    "link_kb": "link KB articles to {ref}",
+    "kb_update": "write up {ref} in the knowledge base",
 }
 
 
@@ -71,5 +71,5 @@ def authorize_incident(user, operation: str, incident) -> None:
     if not may_on_incident(user, operation):
         raise DomainError(
             ErrorCode.PERMISSION_DENIED,
-            f"Your role may not {INCIDENT_LABELS[operation]} {incident.reference}.",
+            f"Your role may not {INCIDENT_LABELS[operation].format(ref=incident.reference)}.",
         )

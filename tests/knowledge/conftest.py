@@ -11,6 +11,12 @@ from tests.incidents.conftest import make, people, svc, vendor  # noqa: F401 - t
 STATES = ("draft", "in_review", "published", "revising", "retired")
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Each test makes a dozen people: hash their passwords cheaply (2 CPU cores, shared)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def approver(make_user):
     return make_user("incident_manager", team="incident_manager")
