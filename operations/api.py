@@ -56,7 +56,9 @@ class GovernedViewSet(
             return self.detail_serializer_class
         return self.serializer_class
 
-    def detail(self, obj, code=status.HTTP_200_OK, **extra) -> Response:
+    # not ``detail``: DRF's ViewSetMixin.as_view sets ``cls.detail = None`` (and the router a
+    # ``detail`` flag on each view), which would hide a method of that name
+    def detail_response(self, obj, code=status.HTTP_200_OK, **extra) -> Response:
         body = self.detail_serializer_class(obj, context=self.get_serializer_context()).data
         body["allowed_actions"] = self.governed.allowed_actions(self.request.user, obj)
         body.update(extra)
@@ -65,7 +67,7 @@ class GovernedViewSet(
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        return self.detail(self.get_object())
+        return self.detail_response(self.get_object())
 
     def fresh(self, reference: str):
         self.kwargs[self.lookup_url_kwarg] = reference
@@ -85,7 +87,7 @@ class GovernedViewSet(
             if old in values:
                 values[new] = values.pop(old)
         service(**{self.subject: reference}, actor=request.user, expected_version=expected, **values, **fixed)
-        return self.detail(self.fresh(reference))
+        return self.detail_response(self.fresh(reference))
 
     def created(self, obj) -> Response:
-        return self.detail(self.fresh(obj.reference), code=status.HTTP_201_CREATED)
+        return self.detail_response(self.fresh(obj.reference), code=status.HTTP_201_CREATED)
