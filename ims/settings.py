@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
         "EscalationTargetEnum": "incidents.choices.EscalationTarget",
         "AssignmentTeamEnum": "incidents.choices.AssignmentTeam",
         "TeamCodeEnum": "accounts.models.TeamCode",
+        "StatusEnum": "incidents.choices.Status",  # the incident's; each entity's status its own name
+        "ArticleStatusEnum": "knowledge.choices.ArticleStatus",
     },
 }
 

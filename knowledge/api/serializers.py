@@ -2,10 +2,14 @@
 staff, the published version for readers; knowledge.selectors.as_read_by), and the strict
 inputs of each operation."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import StrictInputSerializer
+from incidents.choices import Status
 from knowledge import selectors
+from knowledge.choices import ArticleStatus, ArticleType
+from knowledge.services import STATE_RULES
 
 _time = serializers.DateTimeField()
 
@@ -14,9 +18,20 @@ def _when(value):
     return _time.to_representation(value) if value else None
 
 
-class ArticleRowSerializer(serializers.BaseSerializer):
+class ArticleRowSerializer(serializers.Serializer):
     """A list row: reference, title, type, status, author, the published version's number
-    and time; with ``rank`` when the list is a search."""
+    and time; with ``rank`` when the list is a search (higher is better)."""
+
+    id = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    type = serializers.ChoiceField(choices=ArticleType.choices, read_only=True)
+    status = serializers.ChoiceField(choices=ArticleStatus.choices, read_only=True)
+    author = serializers.CharField(read_only=True)
+    published_number = serializers.IntegerField(read_only=True, allow_null=True)
+    published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    rank = serializers.FloatField(read_only=True, required=False)
 
     def to_representation(self, article) -> dict:
         user = self.context["request"].user
@@ -31,6 +46,25 @@ class ArticleRowSerializer(serializers.BaseSerializer):
         if rank is not None:
             row["rank"] = round(float(rank), 6)
         return row
+
+
+class VersionSerializer(serializers.Serializer):
+    """One published version, as the versions list shows it."""
+
+    number = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    type = serializers.ChoiceField(choices=ArticleType.choices, read_only=True)
+    author = serializers.CharField(read_only=True)
+    approved_by = serializers.CharField(read_only=True)
+    published_at = serializers.DateTimeField(read_only=True)
+
+
+class PublishedVersionSerializer(VersionSerializer):
+    body = serializers.CharField(read_only=True)
+
+
+class VersionDetailSerializer(PublishedVersionSerializer):
+    id = serializers.CharField(read_only=True, help_text="The article's reference.")
 
 
 def version_body(version, *, with_body: bool = True) -> dict:
@@ -57,10 +91,39 @@ def version_body(version, *, with_body: bool = True) -> dict:
     return body
 
 
-class ArticleDetailSerializer(serializers.BaseSerializer):
-    """The article as the caller reads it, with its published version, its versions (newest
-    first) and the incidents linked to it that the caller may see; the viewset adds
-    ``allowed_actions``."""
+class LinkedIncidentSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+
+
+class ArticleDetailSerializer(serializers.Serializer):
+    """The article as the caller reads it (staff: the working copy, with ``review_note`` and
+    ``retired_at``; readers: the published version), with its published version, its
+    versions (newest first), the incidents linked to it that the caller may see, and the
+    operations the caller may take now."""
+
+    id = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    type = serializers.ChoiceField(choices=ArticleType.choices, read_only=True)
+    status = serializers.ChoiceField(choices=ArticleStatus.choices, read_only=True)
+    author = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    published_number = serializers.IntegerField(read_only=True, allow_null=True)
+    published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    review_note = serializers.CharField(read_only=True, required=False, help_text="Staff only.")
+    retired_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, required=False, help_text="Staff only."
+    )
+    published_version = PublishedVersionSerializer(read_only=True, allow_null=True)
+    versions = VersionSerializer(many=True, read_only=True)
+    incidents = LinkedIncidentSerializer(many=True, read_only=True)
+    allowed_actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(STATE_RULES)), read_only=True
+    )
 
     def to_representation(self, article) -> dict:
         user = self.context["request"].user
@@ -84,6 +147,47 @@ class ArticleDetailSerializer(serializers.BaseSerializer):
             for i in selectors.article_incidents(article, user)
         ]
         return body
+
+
+class DiffLineSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=[(" ", "same"), ("+", "added"), ("-", "removed")], read_only=True)
+    old = serializers.IntegerField(read_only=True, allow_null=True, help_text="Its line number before.")
+    new = serializers.IntegerField(read_only=True, allow_null=True, help_text="Its line number after.")
+    text = serializers.CharField(read_only=True)
+
+
+class DiffBodySerializer(serializers.Serializer):
+    unified = serializers.CharField(read_only=True, help_text="A unified diff (difflib).")
+    added = serializers.IntegerField(read_only=True)
+    removed = serializers.IntegerField(read_only=True)
+    lines = DiffLineSerializer(many=True, read_only=True)
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["working"]}]})
+class VersionTokenField(serializers.Field):
+    """A version number, or ``working`` for the working copy."""
+
+    def to_representation(self, value):
+        return value
+
+
+class DiffSerializer(serializers.Serializer):
+    """What changed from one version to another: ``title`` and ``type`` as [old, new] where
+    they changed (else null), the body line by line. ``from``/``to``: a version number, or
+    ``working`` (the working copy, for staff)."""
+
+    def get_fields(self):
+        def pair():
+            return serializers.ListField(child=serializers.CharField(), read_only=True, allow_null=True)
+
+        return {
+            "id": serializers.CharField(read_only=True),
+            "from": VersionTokenField(read_only=True),
+            "to": VersionTokenField(read_only=True),
+            "title": pair(),
+            "type": pair(),
+            "body": DiffBodySerializer(read_only=True),
+        }
 
 
 class VersionedSerializer(StrictInputSerializer):

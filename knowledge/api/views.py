@@ -77,15 +77,27 @@ class ArticleViewSet(GovernedViewSet):
     def retire(self, request, id=None):
         return self.act(request, id, s.RetireSerializer, services.article_retire)
 
-    @extend_schema(request=None, responses={200: dict})
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @extend_schema(request=None, responses={200: s.VersionSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, id=None):
         """The published versions, newest first (without their bodies)."""
         article = self.get_object()
         return Response([s.version_body(v) for v in selectors.article_versions(article)])
 
-    @extend_schema(request=None, responses={200: dict})
-    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>[0-9]+)", pagination_class=None)
+    @extend_schema(
+        request=None,
+        responses={200: s.VersionDetailSerializer},
+        parameters=[
+            OpenApiParameter("number", int, OpenApiParameter.PATH, description="The version number.")
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"versions/(?P<number>[0-9]+)",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def version(self, request, id=None, number=None):
         """One published version, with its body."""
         article = self.get_object()
@@ -96,13 +108,13 @@ class ArticleViewSet(GovernedViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: dict},
+        responses={200: s.DiffSerializer},
         parameters=[
             OpenApiParameter("from", str, description="A version number (staff: or working)."),
             OpenApiParameter("to", str, description="A version number (staff: or working)."),
         ],
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def diff(self, request, id=None):
         """What changed between two versions: ``?from=1&to=2`` (staff may name the working
         copy: ``to=working``)."""
