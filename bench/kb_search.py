@@ -6,20 +6,23 @@
 
 Creates the database if it does not exist and migrates it. For each size N it empties the
 knowledge tables and COPYs N published articles, each with its version 1, written by a
-seeded generator of support articles (a title such as "Outlook freezes after the update on
-Windows laptops"; a body of 4 to 12 numbered steps, notes and causes drawn from some 300
-words of IT support, the common ones far more often than the rare ones, as in real text).
-The search vectors are then computed by one UPDATE with the expression the services save
-(knowledge.search.vector over the stored columns), and the tables are VACUUM ANALYZEd.
+seeded generator of support articles (a title such as "Outlook freezes after the update";
+a body naming the symptom and cause, then 4 to 10 numbered steps with the article's own few
+tools and objects, sometimes an error code or a host name from a long tail; the common
+words far more often than the rare ones, as in real text). The search vectors are computed
+by one UPDATE with the expression the services save (knowledge.search: title weight A, body
+weight B, English), and the table is compacted (VACUUM FULL ANALYZE: that UPDATE left each
+row's first version dead, which rows saved by the services never have).
 
-Then it runs ``--queries`` searches, half single words and half two-word queries (words
-drawn from the vocabulary with the frequencies the articles use, so common and rare words
-both come up), through what the API's list runs: ``ArticleFilterSet`` with ``q`` over
-``knowledge.selectors.article_rows`` for the caller, then the page's COUNT and its first 50
-rows (``knowledge.search``: websearch_to_tsquery, ts_rank, the GIN index). Once as a reader
-(an end user: the published versions' vector) and once as staff (the working copies'
-vector). It prints p50, p95 and the slowest in ms for each size and caller, the matches per
-query, and the plan of the commonest word's search.
+Then it runs ``--queries`` searches, half single words and half two-word queries, each word
+drawn either as often as the articles use it or uniformly from the words they use (so the
+commonest words and the long tail both come up), through what the API's list runs:
+``ArticleFilterSet`` with ``q`` over ``knowledge.selectors.article_rows`` for the caller,
+then the page's COUNT and its first 50 rows (websearch_to_tsquery, ts_rank, the GIN index;
+their authors and published versions prefetched). Once as a reader (an end user: the
+published versions' vector) and once as staff (the working copies' vector). It prints p50,
+p95 and the slowest in ms per size, caller and kind of query, with the matches per query
+(``--plan``: EXPLAIN ANALYZE of the reader's search for the commonest word).
 
 Nothing here goes through the services for the load: it is test data written with COPY;
 the searches run the product code unchanged.
