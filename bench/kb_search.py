@@ -14,9 +14,10 @@ by one UPDATE with the expression the services save (knowledge.search: title wei
 weight B, English), and the table is compacted (VACUUM FULL ANALYZE: that UPDATE left each
 row's first version dead, which rows saved by the services never have).
 
-Then it runs ``--queries`` searches, half single words and half two-word queries, each word
-drawn either as often as the articles use it or uniformly from the words they use (so the
-commonest words and the long tail both come up), through what the API's list runs:
+Then it runs ``--queries`` searches: half single words, each drawn either as often as the
+articles use it or uniformly from the words they use (so the commonest words and the long
+tail both come up), half two words found together in one article; through what the API's
+list runs:
 ``ArticleFilterSet`` with ``q`` over ``knowledge.selectors.article_rows`` for the caller,
 then the page's COUNT and its first 50 rows (websearch_to_tsquery, ts_rank, the GIN index;
 their authors and published versions prefetched). Once as a reader (an end user: the
@@ -296,27 +297,24 @@ class Caller:
 
 
 def queries(count: int, seed: int) -> list[str]:
-    """Half single words, half pairs; each word drawn either as often as the articles use
-    it (common words) or uniformly from the words they use (the long tail: codes, hosts)."""
+    """Half single words, each drawn either as often as the articles use it (the common
+    words) or uniformly from the words they use (the long tail: codes, hosts); half pairs of
+    words found together in one article (what a searcher expects to find together)."""
     from collections import Counter
 
     from knowledge.search import words
 
     writer = Writer(seed + 1)
-    used = Counter(
-        w for _ in range(3000) for w in words(" ".join(writer.article()[:2])) if w not in STOP and len(w) > 2
-    )
+    articles = [
+        [w for w in words(" ".join(writer.article()[:2])) if w not in STOP and len(w) > 2]
+        for _ in range(3000)
+    ]
+    used = Counter(w for article in articles for w in article)
     common, distinct = list(used.elements()), sorted(used)
     rng = random.Random(seed)
-
-    def word() -> str:
-        return rng.choice(common) if rng.random() < 0.5 else rng.choice(distinct)
-
-    texts = [word() for _ in range(count // 2)]
+    texts = [rng.choice(common) if rng.random() < 0.5 else rng.choice(distinct) for _ in range(count // 2)]
     while len(texts) < count:
-        a, b = word(), word()
-        if a != b:
-            texts.append(f"{a} {b}")
+        texts.append(" ".join(rng.sample(sorted(set(rng.choice(articles))), 2)))
     rng.shuffle(texts)
     return texts
 
