@@ -18,8 +18,8 @@ Then it runs ``--queries`` searches: half single words, each drawn either as oft
 articles use it or uniformly from the words they use (so the commonest words and the long
 tail both come up), half two words found together in one article. Each goes through what
 the API's list runs: ``ArticleFilterSet`` with ``q`` over ``knowledge.selectors.article_rows``
-for the caller, then the first page of 50 and the count of all matches, read together
-(knowledge.paging; websearch_to_tsquery, ts_rank, the GIN index; the rows' authors and
+for the caller, then the count of all matches and the first page of 50, as the API's
+paginator reads them (websearch_to_tsquery, ts_rank, the GIN index; the rows' authors and
 published versions prefetched). Once as a reader (an end user: the published versions'
 vector) and once as staff (the working copies' vector). It prints p50, p95 and the slowest
 in ms per size, caller and kind of query, with the matches per query (``--plan``: EXPLAIN
@@ -275,8 +275,8 @@ def load(size: int, seed: int, users: dict) -> float:
 
 # ---- the searches ----------------------------------------------------------------------
 class Caller:
-    """The list request of the API, minus HTTP: the FilterSet over article_rows, its first
-    page and count as the API's paginator reads them (knowledge.paging)."""
+    """The list request of the API, minus HTTP: the FilterSet over article_rows, the count
+    of its matches and its first page (what the API's paginator reads)."""
 
     def __init__(self, user):
         from types import SimpleNamespace
@@ -285,13 +285,14 @@ class Caller:
         self.request = SimpleNamespace(user=user)
 
     def search(self, text: str) -> int:
+        from django.core.paginator import Paginator
+
         from knowledge.filtersets import ArticleFilterSet
-        from knowledge.paging import paginator_class
         from knowledge.selectors import article_rows
 
         rows = article_rows(self.user).order_by("-created_at", "-id")
         found = ArticleFilterSet({"q": text}, queryset=rows, request=self.request).qs
-        paginator = paginator_class(found)(found, PAGE)
+        paginator = Paginator(found, PAGE)
         page = list(paginator.page(1))
         assert len(page) == min(paginator.count, PAGE)
         return paginator.count
@@ -338,14 +339,12 @@ def run(caller: Caller, texts: list[str]) -> dict:
 
 
 def plan(caller: Caller, text: str) -> str:
-    from django.db.models import Count, Window
-
     from knowledge.filtersets import ArticleFilterSet
     from knowledge.selectors import article_rows
 
     rows = article_rows(caller.user).order_by("-created_at", "-id")
     found = ArticleFilterSet({"q": text}, queryset=rows, request=caller.request).qs
-    found = found.annotate(matches=Window(Count("pk")))[:PAGE]  # the page's query (knowledge.paging)
+    found = found[:PAGE]
     return "\n".join("      " + line for line in found.explain(analyze=True, buffers=True).splitlines())
 
 
@@ -395,7 +394,7 @@ def main() -> None:
             common = max(set(t for t in texts if " " not in t), key=texts.count)
             print(f"  plan of the reader's search for {common!r}:\n{plan(callers['reader'], common)}")
 
-    print("\n== summary: the API list's search (first page of 50 with the count), ms ==")
+    print("\n== summary: the API list's search (the count and the first page of 50), ms ==")
     print(
         f"  {'articles':>9}  {'caller':>6}  {'query':>5}  {'n':>4}  {'p50':>7}  {'p95':>7}  {'max':>7}  "
         f"{'matches p50':>11}  {'matches max':>11}"

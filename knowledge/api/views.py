@@ -16,7 +16,6 @@ from knowledge import selectors, services
 from knowledge.api import serializers as s
 from knowledge.diff import article_diff
 from knowledge.filtersets import ArticleFilterSet
-from knowledge.paging import ArticlePagination
 from operations.api import GovernedViewSet, expected_version
 
 
@@ -30,7 +29,6 @@ class ArticleViewSet(GovernedViewSet):
     serializer_class = s.ArticleRowSerializer
     detail_serializer_class = s.ArticleDetailSerializer
     filterset_class = ArticleFilterSet
-    pagination_class = ArticlePagination
     reference_label = "Article"
 
     def get_queryset(self):

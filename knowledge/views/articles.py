@@ -13,7 +13,6 @@ from core.roles import user_roles
 from knowledge import selectors
 from knowledge.diff import article_diff
 from knowledge.filtersets import ArticleFilterSet
-from knowledge.paging import paginator_class
 from knowledge.policy import APPROVERS, may
 from knowledge.services import ARTICLES
 from knowledge.views.actions import ACTIONS
@@ -38,7 +37,7 @@ def kb_list(request):
     rows = selectors.article_rows(user).order_by("-created_at", "-id")
     filterset = ArticleFilterSet(request.GET, queryset=rows, request=request)
     found = filterset.qs if filterset.is_valid() else rows.none()
-    page = paginator_class(found)(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     staff = selectors.reads_working_copy(user)
