@@ -8,6 +8,7 @@ a reference (``KB-000012``) exactly, otherwise the words of the title and body, 
 import django_filters
 
 from core.filters import IsoDateTimeFilter
+from incidents.selectors import incidents_visible_to
 from knowledge.choices import ArticleStatus, ArticleType
 from knowledge.models import Article
 from knowledge.selectors import article_search, reads_working_copy
@@ -17,7 +18,7 @@ class ArticleFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ArticleStatus.choices, method="filter_status")
     type = django_filters.MultipleChoiceFilter(choices=ArticleType.choices, method="filter_type")
     author = django_filters.CharFilter(method="filter_author")
-    incident = django_filters.CharFilter(field_name="incidents__reference", distinct=False)
+    incident = django_filters.CharFilter(method="filter_incident")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search")
@@ -45,6 +46,11 @@ class ArticleFilterSet(django_filters.FilterSet):
     def filter_author(self, queryset, name, value):
         field = "author__username" if self._staff else "published_version__author__username"
         return queryset.filter(**{field: value.strip()})
+
+    def filter_incident(self, queryset, name, value):
+        """The articles linked to an incident the viewer may see (another's is no incident)."""
+        visible = incidents_visible_to(getattr(self.request, "user", None))
+        return queryset.filter(incidents__reference=value.strip().upper(), incidents__in=visible)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -61,6 +61,17 @@ def test_filters(api, people, article, make):
     assert ids(f"?q={published.reference.lower()}") == [published.reference]
 
 
+def test_the_incident_filter_knows_only_the_incidents_the_viewer_may_see(api, people, make, article):
+    mine, theirs = make("open"), make("open", reporter=people.other_user)
+    on_mine = article("published", incidents=[mine.reference])
+    article("published", incidents=[theirs.reference])
+    client = api(people.reporter)
+    assert [r["id"] for r in client.get(f"{KB}?incident={mine.reference}").json()["results"]] == [
+        on_mine.reference
+    ]
+    assert client.get(f"{KB}?incident={theirs.reference}").json()["count"] == 0
+
+
 def test_a_reader_filtering_by_status(api, people, article):
     published = article("published")
     client = api(people.reporter)
