@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeStatusEnum": "changes.choices.ChangeStatus",
         "ReviewStatusEnum": "reviews.choices.ReviewStatus",
         "ActionItemStatusEnum": "reviews.choices.ActionItemStatus",
+        "ArticleStatusEnum": "knowledge.choices.ArticleStatus",
     },
 }
 

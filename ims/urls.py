@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("problems.urls")),
     path("", include("changes.urls")),
     path("", include("reviews.urls")),
+    path("", include("knowledge.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
