@@ -14,11 +14,11 @@ def test_the_incident_detail_lists_its_articles_and_the_links_the_viewer_may_mak
     assert body["kb_articles"] == [
         {"id": kb.reference, "title": kb.title, "type": kb.type, "status": "published"}
     ]
-    assert body["allowed_links"] == ["link_kb", "kb_update"]
+    kb_links = {"link_kb", "kb_update"}  # (the other apps add their own links)
+    assert [link for link in body["allowed_links"] if link in kb_links] == ["link_kb", "kb_update"]
     open_one = make("open")
-    assert api(people.analyst).get(f"/api/v1/incidents/{open_one.reference}/").json()["allowed_links"] == [
-        "link_kb"
-    ]
+    links = api(people.analyst).get(f"/api/v1/incidents/{open_one.reference}/").json()["allowed_links"]
+    assert [link for link in links if link in kb_links] == ["link_kb"]
     reader = api(people.reporter).get(f"/api/v1/incidents/{incident.reference}/").json()
     assert reader["allowed_links"] == [] and [a["id"] for a in reader["kb_articles"]] == [kb.reference]
 
