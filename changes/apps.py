@@ -16,3 +16,9 @@ class ChangesConfig(AppConfig):
         nav_register(
             NavEntry("CAB", "change-cab", frozenset({Role.CHANGE_MANAGER, Role.INCIDENT_MANAGER}), order=31)
         )
+        # a KB article may be written for changes (knowledge never imports changes)
+        from changes.selectors import changes_visible_to
+        from knowledge.links import link_target_for, link_target_register
+
+        target = link_target_for("changes", "change", changes_visible_to, "change-page", "summary")
+        link_target_register(target)

@@ -23,3 +23,8 @@ class ProblemsConfig(AppConfig):
             )
         )
         nav_register(NavEntry(label="Problems", url_name="problems", roles=VIEWERS, order=10))
+        # a KB article may be written for problems (knowledge never imports problems)
+        from knowledge.links import link_target_for, link_target_register
+        from problems.selectors import problems_visible_to
+
+        link_target_register(link_target_for("problems", "problem", problems_visible_to, "problem-page"))

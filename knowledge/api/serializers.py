@@ -9,6 +9,7 @@ from core.api.serializers import StrictInputSerializer
 from incidents.choices import Status
 from knowledge import selectors
 from knowledge.choices import ArticleStatus, ArticleType
+from knowledge.links import link_targets
 from knowledge.services import STATE_RULES
 
 _time = serializers.DateTimeField()
@@ -97,6 +98,12 @@ class LinkedIncidentSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
 
 
+class LinkedRecordSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True, help_text="A change's summary.")
+    status = serializers.CharField(read_only=True)
+
+
 class ArticleDetailSerializer(serializers.Serializer):
     """The article as the caller reads it (staff: the working copy, with ``review_note`` and
     ``retired_at``; readers: the published version), with its published version, its
@@ -121,6 +128,8 @@ class ArticleDetailSerializer(serializers.Serializer):
     published_version = PublishedVersionSerializer(read_only=True, allow_null=True)
     versions = VersionSerializer(many=True, read_only=True)
     incidents = LinkedIncidentSerializer(many=True, read_only=True)
+    problems = LinkedRecordSerializer(many=True, read_only=True, help_text="The problems it was written for.")
+    changes = LinkedRecordSerializer(many=True, read_only=True, help_text="The changes it was written for.")
     allowed_actions = serializers.ListField(
         child=serializers.ChoiceField(choices=list(STATE_RULES)), read_only=True
     )
@@ -146,6 +155,8 @@ class ArticleDetailSerializer(serializers.Serializer):
             {"id": i["reference"], "title": i["title"], "status": i["status"]}
             for i in selectors.article_incidents(article, user)
         ]
+        for target in link_targets():  # problems, changes (knowledge.links)
+            body[target.key] = target.items(article, user)
         return body
 
 
@@ -206,6 +217,8 @@ class ArticleCreateSerializer(StrictInputSerializer):
     body = _text()
     type = serializers.CharField()
     incidents = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    problems = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    changes = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     submit = serializers.BooleanField(required=False, default=False)
 
 

@@ -13,6 +13,7 @@ from incidents.models import Incident
 from incidents.selectors import incidents_visible_to
 from knowledge import search
 from knowledge.choices import ArticleStatus
+from knowledge.links import link_target, visible_by_reference
 from knowledge.models import Article, ArticleVersion
 from knowledge.policy import authorize
 from knowledge.services.base import ARTICLES, TEXT, add_editor, apply_content, content, save
@@ -23,12 +24,8 @@ A = ArticleStatus
 def _incidents(actor, references: Iterable[str]) -> list[Incident]:
     """The incidents named, each visible to ``actor``, or a validation error naming the first
     that is not."""
-    references = list(dict.fromkeys(references))
-    found = {i.reference: i for i in incidents_visible_to(actor).filter(reference__in=references)}
-    for reference in references:
-        if reference not in found:
-            raise validation_error(f"No incident {reference}.", incidents=f"No incident {reference}.")
-    return [found[r] for r in references]
+    visible = incidents_visible_to(actor)
+    return visible_by_reference(visible, list(dict.fromkeys(references)), "incidents", "incident")
 
 
 def article_create(
@@ -38,14 +35,18 @@ def article_create(
     body: str,
     type: str,
     incidents: Iterable[str] = (),
+    problems: Iterable[str] = (),
+    changes: Iterable[str] = (),
     submit: bool = False,
 ) -> Article:
     """Write a new article as a draft (``submit``: straight into review), linked to the
-    incidents named. Its title and body may hold no secret (knowledge.secrets)."""
+    incidents, problems and changes named (each visible to the actor). Its title and body
+    may hold no secret (knowledge.secrets)."""
     values = content(title=title, body=body, type=type, required=True)
     authorize(actor, "create")
     with transaction.atomic():
         linked = _incidents(actor, incidents)
+        others = _others(actor, {"problems": problems, "changes": changes})
         article = Article(author=actor, **values)
         if submit:
             article.submit()
@@ -55,11 +56,33 @@ def article_create(
             actor=actor,
             changes={"title": [None, article.title], "type": [None, article.type],
                      "status": [None, article.status]},
-            extra={"incidents": [i.reference for i in linked]} if linked else None,
+            extra=_links_extra(linked, others),
         )  # fmt: skip
         search.forget_vectors(article)
         article.incidents.add(*linked)
+        for key, records in others.items():
+            link_target(key).attach(article, records)
     return article
+
+
+def _others(actor, named: dict[str, Iterable[str]]) -> dict[str, list]:
+    """The problems and changes named, found by their apps (knowledge.links)."""
+    found = {}
+    for key, references in named.items():
+        references = [r.strip().upper() for r in references if r and r.strip()]
+        if not references:
+            continue
+        target = link_target(key)
+        if target is None:
+            raise validation_error(f"Articles cannot be linked to {key} here.", **{key: "Not linkable."})
+        found[key] = target.find(actor, list(dict.fromkeys(references)))
+    return found
+
+
+def _links_extra(incidents: list, others: dict[str, list]) -> dict | None:
+    extra = {"incidents": [i.reference for i in incidents]} if incidents else {}
+    extra.update({key: [r.reference for r in records] for key, records in others.items()})
+    return extra or None
 
 
 def article_edit(

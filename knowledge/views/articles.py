@@ -13,6 +13,7 @@ from core.roles import user_roles
 from knowledge import selectors
 from knowledge.diff import article_diff
 from knowledge.filtersets import ArticleFilterSet
+from knowledge.links import link_targets
 from knowledge.policy import APPROVERS, may
 from knowledge.services import ARTICLES
 from knowledge.views.actions import ACTIONS
@@ -94,6 +95,7 @@ def detail_context(request, article, *, error=None, error_op=None, bound=None) -
         "error_op": error_op,
         "versions": selectors.article_versions(article),
         "incidents": selectors.article_incidents(article, user),
+        "linked": [{"label": t.label, "rows": _linked_rows(t, article, user)} for t in link_targets()],
         "timeline": record_timeline(article, "article") if staff else [],
         "under_revision": staff and published is not None and article.status in ("draft", "in_review"),
     }
@@ -138,3 +140,8 @@ def kb_diff(request, reference: str):
         "source": source, "target": target, "staff": selectors.reads_working_copy(request.user),
     }  # fmt: skip
     return render(request, "knowledge/diff.html", context, status=400 if error else 200)
+
+
+def _linked_rows(target, article, user) -> list[dict]:
+    """The problems or changes the article was written for, as ``user`` may see them."""
+    return [{**row, "href": reverse(target.page, args=[row["id"]])} for row in target.items(article, user)]
