@@ -346,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "reviews.choices.ReviewStatus",
         "ActionItemStatusEnum": "reviews.choices.ActionItemStatus",
         "ArticleStatusEnum": "knowledge.choices.ArticleStatus",
+        "ChangeTypeEnum": "changes.choices.ChangeType",
+        "ArticleTypeEnum": "knowledge.choices.ArticleType",
     },
 }
 
