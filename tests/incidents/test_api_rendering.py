@@ -3,7 +3,9 @@ rendering gives, for every status, priority and viewer, so the API's bodies did 
 when the per-field machinery was taken out of the hot path (issue 18)."""
 
 import pytest
+import time_machine
 from django.test import RequestFactory
+from django.utils import timezone
 from rest_framework import serializers as drf
 
 from incidents import services
@@ -105,20 +107,23 @@ def test_an_operation_answers_with_what_it_saved_without_reading_it_again(api, p
     incident = incident_in("in_progress", team="L1")
     client = api(people.im)
     client.get("/api/v1/incidents/")  # a request first: the test client resets the query log per request
-    with CaptureQueriesContext(connection) as queries:
-        body = client.post(
-            f"/api/v1/incidents/{incident.reference}/diagnose/", {"steps": "Read the logs."}
-        ).json()
-    # reads of this incident (panels registered through incidents.related may read others, as
-    # changes' open incidents on its services), read before the next request empties the log
-    selects = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].startswith('SELECT "incidents_incident"') and incident.reference in q["sql"]
-    ]
-    assert len(selects) == 1, [q["sql"][:90] for q in queries.captured_queries]  # the locked read only
+    # one instant for both answers: the SLA timers' remaining seconds must not tick between them
+    with time_machine.travel(timezone.now(), tick=False):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.post(
+                f"/api/v1/incidents/{incident.reference}/diagnose/", {"steps": "Read the logs."}
+            ).json()
+        # reads of this incident (panels registered through incidents.related may read others,
+        # as changes' open incidents on its services), read before the next request empties the log
+        selects = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('SELECT "incidents_incident"') and incident.reference in q["sql"]
+        ]
+        fresh = client.get(f"/api/v1/incidents/{incident.reference}/").json()
+    assert len(selects) == 1, selects  # the locked read only
     assert body["version"] == incident.version + 1 and "Read the logs." in body["diagnosis"]
-    assert body == client.get(f"/api/v1/incidents/{incident.reference}/").json()  # what a fresh read gives
+    assert body == fresh  # what a fresh read gives
 
 
 def _list_queries(client, path: str) -> int:

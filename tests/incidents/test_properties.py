@@ -312,6 +312,7 @@ def test_random_operation_sequences_keep_the_lifecycle_invariants():
         IncidentLifecycle,
         settings=settings(
             max_examples=40,
+            derandomize=True,  # the same walks every run: the coverage asserted below is not luck
             stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
