@@ -73,6 +73,16 @@ def test_the_page_shows_fields_incidents_articles_and_timeline(people, problem, 
     assert "Reopen investigation" not in html
 
 
+def test_the_pages_kb_article_links_to_the_article(people, problem):
+    """The workaround's article is one click away from its problem (the ITIL journey: the
+    problem page named it but offered no way to open it)."""
+    prb = problem("known_error")
+    article = Article.objects.get()
+    html = client_for(people.l2).get(f"/problems/{prb.reference}/").content.decode()
+    assert f'<a href="/kb/{article.reference}/">{article.reference}</a>' in html
+    assert client_for(people.l2).get(f"/kb/{article.reference}/").status_code == 200
+
+
 def test_an_operation_from_the_page_runs_the_service_and_returns_to_the_page(people, problem):
     prb = problem("new")
     client = client_for(people.l1)

@@ -111,6 +111,14 @@ def test_editing_adding_and_completing_from_the_page(people, file_review, articl
     assert panels(html) == [] and item_actions(html, 1) == ["done", "cancel"]
 
 
+def test_the_reviews_kb_articles_link_to_the_articles(people, file_review, article):
+    """A PIR's KB articles open from its page (the ITIL journey: it named them, unlinked)."""
+    review = file_review(kb_articles=[article.reference])
+    html = browser(people.im).get(f"/reviews/{review.reference}/").content.decode()
+    kb = html.split('data-field="kb_articles"', 1)[1].split("</ul>", 1)[0]
+    assert f'<a href="/kb/{article.reference}/">{article.reference}</a>' in kb
+
+
 def test_a_refused_item_action_is_shown_once_beside_the_item(people, file_review):
     review = file_review(action_items=[
         {"description": "Mine", "owner": people.l2.username, "due_date": tomorrow()},

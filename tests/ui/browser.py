@@ -70,6 +70,36 @@ class Desk:
         context.on("response", on_response)
 
 
+def act(page: Page, operation: str, fields: dict[str, str], *, button: str) -> None:
+    """Open the operation's panel (``#act-<operation>``, operations/_actions.html), fill it
+    and submit it."""
+    panel = page.locator(f"#act-{operation}")
+    if not panel.evaluate("e => e.open"):  # a link to #act-<operation> opens it already
+        panel.locator("summary").click()
+    fill(panel, fields)
+    with page.expect_navigation():
+        panel.get_by_role("button", name=button, exact=True).click()
+
+
+def fill(scope, fields: dict[str, str]) -> None:
+    """Fill the controls named in ``fields`` inside ``scope`` (by name: several panels of
+    one page may share a field's label)."""
+    for name, value in fields.items():
+        control = scope.locator(f"[name={name}]")
+        tag = control.evaluate("e => e.tagName + ':' + (e.type || '')")
+        if tag.startswith("SELECT"):
+            control.select_option(value)
+        elif tag.endswith(":checkbox"):
+            control.check()
+        else:
+            control.fill(value)
+
+
+def status_of(page: Page):
+    """The record's status badge in its page's header."""
+    return page.get_by_test_id("status")
+
+
 def no_horizontal_overflow(page: Page) -> bool:
     """True when nothing makes the page wider than the viewport (no sideways scrolling)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

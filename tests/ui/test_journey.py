@@ -10,12 +10,12 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from catalog.models import Service
 from incidents import services
 from incidents.models import Incident
-from tests.ui.browser import Desk, no_horizontal_overflow
+from tests.ui.browser import Desk, act, no_horizontal_overflow, status_of
 from tests.ui.conftest import DESKTOP, PHONE
 
 pytestmark = [
@@ -24,32 +24,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 User = get_user_model()
-
-
-def act(page: Page, operation: str, fields: dict[str, str], *, button: str) -> None:
-    """Open the operation's panel on the incident page, fill it and submit it."""
-    panel = page.locator(f"#act-{operation}")
-    if not panel.evaluate("e => e.open"):  # a link to #act-<operation> opens it already
-        panel.locator("summary").click()
-    _fill(panel, fields)
-    with page.expect_navigation():
-        panel.get_by_role("button", name=button, exact=True).click()
-
-
-def _fill(scope, fields: dict[str, str]) -> None:
-    for name, value in fields.items():
-        control = scope.locator(f"[name={name}]")
-        tag = control.evaluate("e => e.tagName + ':' + (e.type || '')")
-        if tag.startswith("SELECT"):
-            control.select_option(value)
-        elif tag.endswith(":checkbox"):
-            control.check()
-        else:
-            control.fill(value)
-
-
-def status_of(page: Page):
-    return page.get_by_test_id("status")
 
 
 def test_incident_desk_journey(live_server, new_context):
