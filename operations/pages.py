@@ -23,6 +23,12 @@ class PageAction:
     initial: Callable | None = None  # obj -> the form's initial values
 
 
+def panel_ids(operation: str) -> str:
+    """Each panel's fields get ids of their own (``assign-id_team``): two panels on one page
+    may have fields of the same name, and a label must point at its own field."""
+    return f"{operation}-id_%s"
+
+
 def posted_version(request) -> int | None:
     try:
         return int(request.POST["version"]) if request.POST.get("version") else None
@@ -43,7 +49,7 @@ def action_panels(request, obj, governed: Governed, actions: dict[str, PageActio
         if op == error_op and bound is not None:
             form = bound
         else:
-            form = action.form(initial=action.initial(obj) if action.initial else None)
+            form = action.form(initial=action.initial(obj) if action.initial else None, auto_id=panel_ids(op))
         panels.append(
             {"op": op, "action": action, "form": form_html(form), "open": op == error_op, "url": url(op)}
         )
@@ -58,7 +64,7 @@ def page_act(request, *, obj, operation: str, actions: dict[str, PageAction], su
     if operation not in actions:
         raise Http404(f"No operation {operation}.")
     action = actions[operation]
-    form = action.form(request.POST)
+    form = action.form(request.POST, auto_id=panel_ids(operation))
     if not form.is_valid():
         error = DomainError(ErrorCode.VALIDATION_ERROR, "Check the highlighted fields.", form.errors)
         return rerender(error=error, error_op=operation, bound=form)

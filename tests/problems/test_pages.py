@@ -209,3 +209,17 @@ def test_linking_from_the_incident_page(people, problem, make):
     assert refused.status_code == 403 and b"Your role may not link incidents to problems." in refused.content
     assert client_for(people.reporter).post(url, {"problem": prb.reference}).status_code == 404
     assert ProblemIncident.objects.count() == 1
+
+
+def test_two_panels_with_a_field_of_the_same_name_give_it_ids_of_their_own(client, people, problem):
+    """Edit and Record workaround both ask for the symptom: each label points at its own field."""
+    import re
+    from collections import Counter
+
+    prb = problem("under_investigation")
+    client.force_login(people.analyst)
+    html = client.get(f"/problems/{prb.reference}/").content.decode()
+    assert 'id="update-id_symptom"' in html and 'id="record_workaround-id_symptom"' in html
+    assert 'for="record_workaround-id_symptom"' in html
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert not [i for i, n in ids.items() if n > 1], ids
