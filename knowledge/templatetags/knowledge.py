@@ -4,6 +4,7 @@ articles and its forms, for the incident the incidents app renders."""
 from django import template
 
 from knowledge import forms
+from knowledge.choices import ArticleStatus, ArticleType
 from knowledge.selectors import incident_suggestions
 from knowledge.views.incidents import kb_update_initial
 from operations.form_html import form_html
@@ -28,3 +29,12 @@ def kb_incident_forms(incident, links) -> dict:
             forms.KbUpdateForm(initial=kb_update_initial(incident), auto_id="kb_update_%s")
         )
     return rendered
+
+
+_LABELS = {**dict(ArticleStatus.choices), **dict(ArticleType.choices)}
+
+
+@register.filter
+def kb_label(value) -> str:
+    """An article's status or type as people read it ("In review"), not its stored code."""
+    return _LABELS.get(value, value)

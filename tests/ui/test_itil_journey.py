@@ -135,7 +135,7 @@ def test_itil_loop_journey(live_server, new_context):
     assert re.fullmatch(r"KB-\d{6}", kb), kb
     with lou.expect_navigation():
         article.get_by_role("link", name=kb).click()  # the article, as written from the problem
-    expect(status_of(lou)).to_have_text("in_review")
+    expect(status_of(lou)).to_have_text("In review")
     expect(lou.locator(".kb-body")).to_contain_text(f"Known error {prb} on Email")
     expect(lou.locator(".kb-body")).to_contain_text("The 9:00 patch lowered the mail gateway's idle timeout")
     expect(lou.locator("main")).to_contain_text("Not published yet.")  # no version before its review
@@ -152,12 +152,12 @@ def test_itil_loop_journey(live_server, new_context):
     with morgan.expect_navigation():
         queued.get_by_role("link", name="Review").click()
     expect(morgan.locator("#act-approve")).to_have_attribute("open", "")  # the link opened the panel
-    expect(status_of(morgan)).to_have_text("in_review")
+    expect(status_of(morgan)).to_have_text("In review")
     expect(morgan.locator(".kb-body")).to_contain_text("Set Outlook's keep-alive to 30 s")
     expect(morgan.locator(".kb-incidents")).to_contain_text(inc)  # linked to the problem's incident
     act(morgan, "approve", {"comment": "Clear and safe; publishing."}, button="Approve and publish")
     said(morgan, f"{kb}: approve and publish done.")
-    expect(status_of(morgan)).to_have_text("published")
+    expect(status_of(morgan)).to_have_text("Published")
     expect(morgan.locator(".kb-versions")).to_contain_text("by l2, approved by manager")
     morgan.goto("/kb/review/")
     expect(morgan.locator(f"tr[data-ref='{kb}']")).to_have_count(0)
@@ -167,7 +167,7 @@ def test_itil_loop_journey(live_server, new_context):
 
     # -- 4. L2 requests a change for the incident; the CAB approves it; the desk links it ----
     lou.goto(f"/incidents/{inc}/")
-    expect(lou.get_by_test_id("kb-panel").locator(f"li[data-ref='{kb}']")).to_contain_text("published")
+    expect(lou.get_by_test_id("kb-panel").locator(f"li[data-ref='{kb}']")).to_contain_text("Published")
     changes = lou.get_by_test_id("incident-changes")
     expect(changes).to_contain_text("No change linked.")
     with lou.expect_navigation():
@@ -211,7 +211,7 @@ def test_itil_loop_journey(live_server, new_context):
     changes = alex.get_by_test_id("incident-changes")
     expect(changes.locator("li")).to_have_count(2)
     expect(changes.locator("li").filter(has_text="fixes it")).to_contain_text(chg)
-    expect(changes.locator("li").filter(has_text="fixes it").locator(".status")).to_have_text("approved")
+    expect(changes.locator("li").filter(has_text="fixes it").locator(".status")).to_have_text("Approved")
 
     # -- 5. L2 resolves the incident; an incident manager closes the P2 --------------------
     lou.goto(f"/incidents/{inc}/")
@@ -300,7 +300,7 @@ def test_itil_loop_journey(live_server, new_context):
     expect(morgan.get_by_test_id("kb-panel").locator(f"li[data-ref='{kb}']")).to_be_visible()
     expect(morgan.get_by_test_id("incident-changes")).to_contain_text(chg)
     pir_panel = morgan.locator("section[data-related=review]")
-    expect(pir_panel).to_contain_text(f"{pir} completed · 0 open action items")
+    expect(pir_panel).to_contain_text(f"{pir} Completed · 0 open action items")
     expect(pir_panel.get_by_role("link", name="Start the PIR")).to_have_count(0)
 
     # -- what was stored, and the audit trail of each record --------------------------------
