@@ -333,6 +333,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",  # the error envelope on every operation
         "incidents.api.schema.work_notes_optional",  # fields a reporter is not shown
+        "incidents.api.schema.related_documented",  # what the apps above incidents add
     ],
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "incidents.choices.Level",

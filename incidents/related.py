@@ -22,6 +22,7 @@ class Related:
     items: Callable[..., list[dict]]  # (incident, user) -> what the detail lists, JSON-ready
     links: Callable[..., list[str]] = field(default=_no_links)  # (user, incident) -> ["link_problem"]
     order: int = 50
+    description: str = ""  # what the API detail's key holds, for the schema
 
 
 _REGISTRY: dict[str, Related] = {}

@@ -74,3 +74,17 @@ def test_path_ids_are_strings_and_pages_start_at_one(schema):
     parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/incidents/"]["get"]["parameters"]}
     assert parameters["page"] == {"type": "integer", "minimum": 1}
     assert parameters["page_size"] == {"type": "integer", "minimum": 1, "maximum": 200}
+
+
+def test_the_incident_detail_documents_what_the_apps_above_incidents_add():
+    """incidents.related's keys and allowed_links are in the incident detail's schema."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from incidents.related import related_all
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    detail = schema["components"]["schemas"]["IncidentDetail"]
+    keys = {r.key for r in related_all()}
+    assert {"problems", "changes", "kb_articles", "review"} <= keys
+    assert keys | {"allowed_links"} <= set(detail["properties"]) and keys <= set(detail["required"])
+    assert detail["properties"]["allowed_links"]["items"] == {"type": "string"}
