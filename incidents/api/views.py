@@ -248,6 +248,7 @@ class IncidentViewSet(
         incident = self.get_object()
         services.incident_record_read(incident=incident, actor=request.user)
         rows = Communication.objects.filter(subject_ref=incident.reference).select_related("sender")
+        rows = rows.prefetch_related("deliveries")
         rows = [c for c in rows.order_by("created_at") if communication_visible_to(request.user, c)]
         return Response(s.CommunicationSerializer(rows, many=True).data)
 
