@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from audit.admin_audit import AuditedAdminMixin
 from communications.models import Communication, Delivery, WebhookEndpoint
@@ -56,5 +57,6 @@ class WebhookEndpointAdmin(AuditedAdminMixin, RoleGatedAdmin, admin.ModelAdmin):
     """Where webhook communications are posted; each save is audited (the secret as changed only)."""
 
     audit_ref_type = "webhook_endpoint"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "url", "kind", "is_active"]
     list_filter = ["kind", "is_active"]

@@ -61,9 +61,10 @@ def enqueue_drain() -> None:
         logger.warning("outbox: could not enqueue the drain; the beat drain will deliver", exc_info=True)
 
 
-def claim(*, now=None, limit: int = BATCH) -> list[Delivery]:
-    """Take up to ``limit`` due rows for one lease; each claimed row's attempts counts this one."""
+def claim(*, now=None, limit: int | None = None) -> list[Delivery]:
+    """Take up to ``limit`` (BATCH) due rows for one lease; each claimed row's attempts counts this one."""
     now = now or timezone.now()
+    limit = limit or BATCH
     lease_end = now + timedelta(seconds=settings.IMS_OUTBOX_LEASE_SECONDS)
     claimed = []
     with transaction.atomic():

@@ -28,7 +28,7 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
         server = self.server.receiver
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with server.lock:
-            server.requests.append(SimpleNamespace(headers=dict(self.headers), body=body, path=self.path))
+            server.requests.append(SimpleNamespace(headers=self.headers, body=body, path=self.path))
             status = server.statuses.pop(0) if server.statuses else 200
         if server.delay:
             time.sleep(server.delay)
