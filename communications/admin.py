@@ -57,6 +57,7 @@ class WebhookEndpointAdmin(AuditedAdminMixin, RoleGatedAdmin, admin.ModelAdmin):
     """Where webhook communications are posted; each save is audited (the secret as changed only)."""
 
     audit_ref_type = "webhook_endpoint"
+    view_roles = ()  # the secrets are on the page: administrators only
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "url", "kind", "is_active"]
     list_filter = ["kind", "is_active"]

@@ -124,7 +124,17 @@ def deliver(row: Delivery, *, now=None) -> str:
 
 
 def communication_status_refresh(communication_id: int) -> None:
-    """The communication's delivery_status follows its rows: failed if one failed, sent if all were."""
+    """The communication's delivery_status follows its rows: failed if one failed, sent if all were.
+
+    Under the communication's row lock: two drains finishing its rows at once read one after
+    the other, so the second sees the first's row and neither leaves a stale status."""
+    with transaction.atomic():
+        if not list(Communication.objects.select_for_update().filter(id=communication_id).values_list("id")):
+            return
+        _status_write(communication_id)
+
+
+def _status_write(communication_id: int) -> None:
     statuses = set(
         Delivery.objects.filter(communication_id=communication_id).values_list("status", flat=True)
     )

@@ -155,3 +155,28 @@ def test_the_outbox_is_read_only_in_the_admin(site, make, people, reporter_email
     assert response.status_code == 403
     row.refresh_from_db()
     assert row.status == "pending"
+
+
+# who may read the outbox and configure endpoints (the drain itself is no one's operation)
+ADMIN_MATRIX = [
+    # role,              outbox list, endpoints list, add endpoint
+    ("admin",              200, 200, 200),
+    ("incident_manager",   200, 403, 403),
+    ("auditor",            200, 403, 403),
+    ("service_desk",       403, 403, 403),
+    ("end_user",           302, 302, 302),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("role,outbox_list,endpoints,add", ADMIN_MATRIX)
+def test_admin_pages_by_role(client, make_user, role, outbox_list, endpoints, add):
+    client.force_login(make_user(role, is_staff=role != "end_user"))
+    got = tuple(
+        client.get(reverse(name)).status_code
+        for name in (
+            "admin:communications_delivery_changelist",
+            "admin:communications_webhookendpoint_changelist",
+            "admin:communications_webhookendpoint_add",
+        )
+    )
+    assert got == (outbox_list, endpoints, add)

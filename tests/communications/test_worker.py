@@ -111,3 +111,48 @@ def test_two_drains_at_once_send_each_row_once(make, people, receiver, monkeypat
     assert set(Communication.objects.filter(channel="webhook").values_list("delivery_status", flat=True)) == {
         "sent"
     }
+
+
+@pytest.mark.celery_worker
+def test_failures_a_dead_worker_and_a_dead_broker_then_each_delivered_exactly_once(
+    make, people, reporter_email, receiver, settings
+):
+    settings.IMS_OUTBOX_BACKOFF_SECONDS, settings.IMS_OUTBOX_LEASE_SECONDS = 0.5, 2.0
+    WebhookEndpoint.objects.create(name="ops", url=receiver.url, secret="k")
+    receiver.statuses = [503]
+    inc = make("in_progress")
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # the broker is down at commit
+    app._pool = None
+    try:
+        _, mail_comm = services.incident_communicate(
+            incident=inc.reference, actor=people.im, recipients=["end_users"], message="m", channel="email"
+        )
+        _, hook_comm = services.incident_communicate(
+            incident=inc.reference, actor=people.im, recipients=["IT_staff"], message="m", channel="webhook"
+        )
+    finally:
+        app.conf.broker_write_url = None
+        app._pool = None
+    assert Delivery.objects.filter(status="pending", attempts=0).count() == 2
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # nothing listens on port 1
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+    assert outbox.drain() == {"sent": 0, "pending": 2, "failed": 0}  # both fail, retried after backoff
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    time.sleep(0.6)
+    assert len(outbox.claim()) == 2  # a worker claims both and is killed before sending
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        deliveries_drain.delay()  # a beat tick within the lease: nothing is due
+        time.sleep(1.0)
+        assert not Delivery.objects.filter(status="sent").exists()
+        time.sleep(1.2)
+        deliveries_drain.delay()  # the next tick, after the lease
+        assert _wait_for(lambda: Delivery.objects.filter(status="sent").count() == 2)
+        deliveries_drain.delay()  # and one more: nothing left to send
+        time.sleep(0.5)
+    assert [m.to for m in mail.outbox] == [[reporter_email]]
+    assert len(receiver.requests) == 2  # the 503, then the one delivery
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 3)}
+    for comm in (mail_comm, hook_comm):
+        assert Communication.objects.get(pk=comm.pk).delivery_status == "sent"
