@@ -342,3 +342,10 @@ class CommunicationSerializer(serializers.ModelSerializer):
         model = Communication
         fields = ["id", "subject", "kind", "recipients", "recipient_detail", "channel", "message",
                   "sender", "delivery_status", "deliveries", "created_at", "updated_at"]  # fmt: skip
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("staff", True):  # a reporter: their own address, no failure reasons
+            own = (getattr(self.context.get("viewer"), "email", "") or "").lower()
+            data["deliveries"] = [{**d, "last_error": ""} for d in data["deliveries"] if d["address"] == own]
+        return data

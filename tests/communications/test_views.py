@@ -180,3 +180,21 @@ def test_admin_pages_by_role(client, make_user, role, outbox_list, endpoints, ad
         )
     )
     assert got == (outbox_list, endpoints, add)
+
+
+def test_a_reporter_sees_their_own_delivery_without_the_reason(make, people, reporter_email, api, settings):
+    people.l2.email = "l2@example.com"
+    people.l2.save()
+    inc = make("in_progress")
+    comm = communication_record(
+        subject_ref=inc.reference, sender=people.im, recipients=["end_users", "team"], recipient_detail="L2",
+        message="m", channel="email",
+    )  # fmt: skip
+    _failing_once(settings)
+    url = f"/api/v1/incidents/{inc.reference}/communications/"
+    staff = next(c for c in api(people.im).get(url).json() if c["id"] == comm.reference)
+    assert sorted(d["address"] for d in staff["deliveries"]) == ["l2@example.com", reporter_email]
+    mine = next(c for c in api(people.reporter).get(url).json() if c["id"] == comm.reference)
+    assert [(d["address"], d["status"], d["attempts"], d["last_error"]) for d in mine["deliveries"]] == [
+        (reporter_email, "pending", 1, "")
+    ]
