@@ -9,7 +9,9 @@ from django.db import models
 from audit.services import audit_record
 
 # Form fields whose values never reach the trail: only the fact that they changed.
-_SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password", "set_usable_password"})
+_SECRET_FIELDS = frozenset(
+    {"password", "password1", "password2", "usable_password", "set_usable_password", "secret"}
+)
 
 
 def _delta_value(value):
@@ -30,7 +32,7 @@ def form_changes(form, *, renames: dict[str, str] | None = None) -> dict:
     changes = {}
     for name in form.changed_data:
         if name in _SECRET_FIELDS:
-            changes["password"] = ["(hidden)", "(changed)"]
+            changes["secret" if name == "secret" else "password"] = ["(hidden)", "(changed)"]
             continue
         key = (renames or {}).get(name, name)
         changes[key] = [_delta_value(form.initial.get(name)), _delta_value(form.cleaned_data.get(name))]

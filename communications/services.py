@@ -1,6 +1,7 @@
 """Recording communications. Callers authorize and audit; this only validates and writes."""
 
 from communications.models import Channel, Communication, DeliveryStatus, Kind, Recipients
+from communications.outbox import deliveries_queue
 from core.errors import validation_error
 
 MESSAGE_LIMIT = 4_000
@@ -36,7 +37,7 @@ def communication_record(
             f"message is {len(message.strip())} characters long; the limit is {MESSAGE_LIMIT}.",
             message=f"At most {MESSAGE_LIMIT} characters.",
         )
-    return Communication.objects.create(
+    communication = Communication.objects.create(
         subject_ref=subject_ref,
         sender=sender if sender is not None and sender.is_authenticated else None,
         recipients=sorted(set(recipients)),
@@ -46,3 +47,5 @@ def communication_record(
         kind=kind,
         delivery_status=DeliveryStatus.RECORDED if channel == Channel.IMS else DeliveryStatus.PENDING,
     )
+    deliveries_queue(communication)  # e-mail and webhook: the outbox rows, sent after commit
+    return communication

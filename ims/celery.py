@@ -36,3 +36,12 @@ app.conf.beat_schedule = {
         "options": {"expires": 290},
     },
 }
+
+# The outbox (communications/outbox.py): each commit enqueues a drain; this one delivers what a
+# lost message, a broker outage or a killed worker left due, and the retries once backed off.
+OUTBOX_DRAIN_SECONDS = float(os.environ.get("IMS_OUTBOX_DRAIN_SECONDS", "30"))
+app.conf.beat_schedule["outbox-drain"] = {
+    "task": "communications.tasks.deliveries_drain",
+    "schedule": OUTBOX_DRAIN_SECONDS,
+    "options": {"expires": OUTBOX_DRAIN_SECONDS * 5 / 6},
+}

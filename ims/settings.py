@@ -208,8 +208,18 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# seconds; a hung SMTP server is a failed attempt of the outbox, retried
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))  # the file backend's folder
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ims@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Delivery of e-mail and webhook communications (communications/outbox.py)
+IMS_EXECUTIVES_TEAM = os.environ.get("IMS_EXECUTIVES_TEAM", "executives")  # team code or name
+IMS_STAKEHOLDER_EMAILS = os.environ.get("IMS_STAKEHOLDER_EMAILS", "")  # comma-separated
+IMS_OUTBOX_LEASE_SECONDS = float(os.environ.get("IMS_OUTBOX_LEASE_SECONDS", "120"))
+IMS_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("IMS_OUTBOX_BACKOFF_SECONDS", "30"))
+IMS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("IMS_OUTBOX_MAX_ATTEMPTS", "6"))
+IMS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("IMS_WEBHOOK_TIMEOUT_SECONDS", "5"))
 
 # --- Security (production values unless DEBUG) -----------------------------------------
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)

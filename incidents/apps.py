@@ -21,3 +21,8 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         # a SQLite table rebuild in a later migration drops the tally's triggers: put them back
         post_migrate.connect(_ensure_tally, sender=self, dispatch_uid="incidents.ensure_tally")
+        # communications' recipient groups (reporter, IT_staff) resolve through the incident
+        from communications.recipients import register_subject_resolver
+        from incidents.contacts import incident_contacts
+
+        register_subject_resolver("INC", incident_contacts)

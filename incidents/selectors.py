@@ -8,6 +8,7 @@ from django.db.models import F, Q, QuerySet
 
 from audit.models import AuditEvent
 from communications.models import Communication, Kind, Recipients
+from communications.selectors import with_delivery_summary
 from core.roles import Role, user_roles
 from incidents.choices import ACTIVE_STATUSES, Category
 from incidents.models import Incident
@@ -235,7 +236,7 @@ def incident_timeline(incident: Incident, viewer=None) -> list[dict]:
     for entry in entries:
         if entry["type"] == "communication":
             if _meant_for_reporter(viewer, entry["sender_id"], entry["recipients"]):
-                shown.append(entry)
+                shown.append({**entry, "delivery_error": ""})  # a failure's reason is for staff
         elif entry["type"] == "audit":
             changes = {
                 k: v
@@ -276,8 +277,12 @@ def _timeline_entries(incident: Incident) -> list[dict]:
             "recipient_detail": c["recipient_detail"],
             "message": c["message"],
             "reference": c["reference"],
+            "channel": c["channel"],
+            "delivery_status": c["delivery_status"],
+            "delivery_attempts": c["delivery_attempts"],
+            "delivery_error": c["delivery_error"],
         }
-        for c in Communication.objects.filter(subject_ref=ref).values(
+        for c in with_delivery_summary(Communication.objects.filter(subject_ref=ref)).values(
             "created_at",
             "kind",
             "sender_id",
@@ -286,6 +291,10 @@ def _timeline_entries(incident: Incident) -> list[dict]:
             "recipient_detail",
             "message",
             "reference",
+            "channel",
+            "delivery_status",
+            "delivery_attempts",
+            "delivery_error",
         )
     ]
     entries += [

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from rest_framework import serializers
 
-from communications.models import Channel, Communication
+from communications.models import Channel, Communication, Delivery
 from core.api.serializers import StrictInputSerializer, governed_by
 from incidents.choices import (
     AssignmentTeam,
@@ -326,12 +326,26 @@ class VendorEngagementSerializer(serializers.ModelSerializer):
                   "engaged_at", "responded_at", "response_note", "created_at", "updated_at"]  # fmt: skip
 
 
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = ["channel", "address", "status", "attempts", "last_error", "next_attempt_at", "sent_at"]
+
+
 class CommunicationSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="reference")
+    deliveries = DeliverySerializer(many=True, read_only=True)
     subject = serializers.CharField(source="subject_ref")
     sender = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Communication
         fields = ["id", "subject", "kind", "recipients", "recipient_detail", "channel", "message",
-                  "sender", "delivery_status", "created_at", "updated_at"]  # fmt: skip
+                  "sender", "delivery_status", "deliveries", "created_at", "updated_at"]  # fmt: skip
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("staff", True):  # a reporter: their own address, no failure reasons
+            own = (getattr(self.context.get("viewer"), "email", "") or "").lower()
+            data["deliveries"] = [{**d, "last_error": ""} for d in data["deliveries"] if d["address"] == own]
+        return data

@@ -23,6 +23,7 @@ from incidents.selectors import (
     incident_visible_to,
     incidents_visible_count,
     incidents_visible_to,
+    sees_work_notes,
 )
 from incidents.services.reads import NOT_FILTERS
 from operations.api import expected_version
@@ -248,8 +249,10 @@ class IncidentViewSet(
         incident = self.get_object()
         services.incident_record_read(incident=incident, actor=request.user)
         rows = Communication.objects.filter(subject_ref=incident.reference).select_related("sender")
+        rows = rows.prefetch_related("deliveries")
         rows = [c for c in rows.order_by("created_at") if communication_visible_to(request.user, c)]
-        return Response(s.CommunicationSerializer(rows, many=True).data)
+        context = {"staff": sees_work_notes(request.user), "viewer": request.user}
+        return Response(s.CommunicationSerializer(rows, many=True, context=context).data)
 
 
 class VendorEngagementViewSet(

@@ -1117,6 +1117,8 @@ def test_resolve_refuses_unconfirmed_restoration(people, make, restored):
 # ---- incident_communicate (SOP 12) -------------------------------------------------------
 def test_communicate_records_the_message_and_stakeholder_update(people, make, frozen):
     inc = make("in_progress", priority="P2")
+    people.reporter.email = "reporter@example.com"  # an address to deliver to: the e-mail is pending
+    people.reporter.save(update_fields=["email"])
     with one_event() as audit:
         _, communication = services.incident_communicate(
             incident=inc.reference,
