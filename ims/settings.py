@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from ims.broker import broker_transport_options
+from ims.spectacular import spectacular_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("IMS_DATA_DIR", BASE_DIR / "data"))
@@ -330,37 +331,7 @@ if not DEBUG:
 # token from that address is answered 429 until the window has passed.
 IMS_THROTTLE_BAD_TOKEN = os.environ.get("IMS_THROTTLE_BAD_TOKEN", "20/minute")
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "IMS API",
-    "DESCRIPTION": "Incident management: every SOP is one POST action; errors share one envelope.",
-    "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.api.schema.add_error_responses",  # the error envelope on every operation
-        "incidents.api.schema.work_notes_optional",  # fields a reporter is not shown
-        "incidents.api.schema.related_documented",  # what the apps above incidents add
-    ],
-    "ENUM_NAME_OVERRIDES": {
-        "LevelEnum": "incidents.choices.Level",
-        "EscalationTargetEnum": "incidents.choices.EscalationTarget",
-        "AssignmentTeamEnum": "incidents.choices.AssignmentTeam",
-        "TeamCodeEnum": "accounts.models.TeamCode",
-        # every entity has a "status": each its own name, so none is left to a hashed one
-        "StatusEnum": "incidents.choices.Status",  # the incident's (the name clients know)
-        "ProblemStatusEnum": "problems.choices.ProblemStatus",
-        "ChangeStatusEnum": "changes.choices.ChangeStatus",
-        "ReviewStatusEnum": "reviews.choices.ReviewStatus",
-        "ActionItemStatusEnum": "reviews.choices.ActionItemStatus",
-        "ArticleStatusEnum": "knowledge.choices.ArticleStatus",
-        "ChangeTypeEnum": "changes.choices.ChangeType",
-        "ArticleTypeEnum": "knowledge.choices.ArticleType",
-    },
-}
+SPECTACULAR_SETTINGS = spectacular_settings()
 
 # --- Audit trail ----------------------------------------------------------------------
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEvent"
