@@ -12,6 +12,7 @@ from knowledge.api.views import ArticleViewSet
 from problems.api import views as problem_api
 from reviews.api.views import ReviewViewSet
 from sla.api.views import SlaPolicyViewSet
+from tooling.api.views import ToolUsageViewSet
 
 
 class ImsRouter(DefaultRouter):
@@ -29,6 +30,7 @@ router.register("problems", problem_api.ProblemViewSet, basename="problem")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("pirs", ReviewViewSet, basename="pir")
 router.register("kb", ArticleViewSet, basename="kb-article")
+router.register("tool-usages", ToolUsageViewSet, basename="tool-usage")
 
 urlpatterns = [
     path("incidents/<str:id>/link-problem/", problem_api.link_problem, name="incident-link-problem-api"),

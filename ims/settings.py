@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "problems",
     "changes",
     "reviews",
+    "tooling",
     "demo",
     "axes",
     "csp",
