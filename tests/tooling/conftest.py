@@ -13,7 +13,7 @@ def devops(make_user):
 
 
 @pytest.fixture
-def usage(people):
+def usage(people):  # noqa: F811 - the imported fixture
     """usage(incident, **kw): a tool usage recorded by people.im (default: noted monitoring)."""
 
     def build(incident, **kw):
