@@ -62,7 +62,7 @@ def test_recording_writes_the_usage_and_a_tool_use_event_on_each_record(people, 
 def test_an_incident_manager_records_on_any_incident_and_on_a_resolved_one(people, make):
     incident = make("resolved", team="L1")
     recorded = tool_usage_record(
-        incident=incident.reference, tool="AIOps", outcome="applied", action_summary="Alerts.", actor=people.im
+        incident=incident.reference, tool="AIOps", outcome="applied", action_summary="Alert", actor=people.im
     )
     assert recorded.tool == "AIOps"
 
