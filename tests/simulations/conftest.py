@@ -8,7 +8,7 @@ from tests.incidents.conftest import people, vendor  # noqa: F401 - the incident
 
 
 @pytest.fixture
-def sim(people):
+def sim(people):  # noqa: F811 - the imported fixture
     """sim(status="planned", **create kw): a simulation run by people.im."""
 
     def build(status="planned", **kw):
