@@ -2,6 +2,8 @@
 
 from django import forms
 
+from incidents.choices import Category, Level
+
 _text = forms.Textarea(attrs={"rows": 3})
 
 
@@ -28,3 +30,12 @@ class CompleteForm(forms.Form):
 class FollowUpForm(forms.Form):
     description = forms.CharField(widget=_text, required=False)
     owner = forms.CharField(required=False, max_length=150, help_text="Username")
+
+
+class DrillIncidentForm(forms.Form):
+    title = forms.CharField(required=False, max_length=200)
+    description = forms.CharField(widget=_text, required=False)
+    category = forms.ChoiceField(choices=Category.choices, initial=Category.OTHER)
+    impact = forms.ChoiceField(choices=Level.choices)
+    urgency = forms.ChoiceField(choices=Level.choices)
+    affected_service = forms.CharField(max_length=20, help_text="SVC-…")

@@ -63,3 +63,20 @@ class FollowUp(TimeStampedModel):
 
     class Meta:
         ordering = ["simulation", "id"]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.pk} of {self.simulation_id}"
+
+
+class DrillIncident(models.Model):
+    """An incident opened inside a running simulation: flagged ``is_drill`` on the incident."""
+
+    simulation = models.ForeignKey(Simulation, on_delete=models.PROTECT, related_name="drills")
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.PROTECT, related_name="drill")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["simulation", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} in {self.simulation_id}"

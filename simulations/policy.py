@@ -5,7 +5,7 @@ them.
 | operation                                   | incident manager | auditor | others |
 |---------------------------------------------|------------------|---------|--------|
 | create, start, add_inject, complete,        | yes              | no      | no     |
-| add_follow_up                               |                  |         |        |
+| add_follow_up, drill_incident               |                  |         |        |
 | read                                        | yes              | yes     | no     |
 """
 
@@ -14,7 +14,7 @@ from core.roles import Role, user_roles
 
 RUNNERS = frozenset({Role.INCIDENT_MANAGER})
 VIEWERS = frozenset({Role.INCIDENT_MANAGER, Role.AUDITOR})
-OPERATIONS = ("create", "start", "add_inject", "complete", "add_follow_up")
+OPERATIONS = ("create", "start", "add_inject", "complete", "add_follow_up", "drill_incident")
 
 
 def may_view(user) -> bool:

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from simulations.models import FollowUp, Simulation
+from simulations.models import DrillIncident, FollowUp, Simulation
 from simulations.policy import may_view
 
 
@@ -29,7 +29,17 @@ def simulation_for_page(user, reference: str) -> Simulation | None:
             "participants",
             "injects",
             Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner")),
+            Prefetch("drills", queryset=DrillIncident.objects.select_related("incident")),
         )
         .filter(reference=reference)
         .first()
     )
+
+
+def incident_drill(incident, user) -> list[dict]:
+    """The simulation a drill incident was opened in, as the incident's detail shows it
+    (every viewer of the incident is told it is a drill): none, or one query."""
+    if not incident.is_drill:
+        return []
+    drills = DrillIncident.objects.filter(incident=incident).select_related("simulation")
+    return [{"id": d.simulation.reference, "scenario": d.simulation.scenario} for d in drills]

@@ -7,13 +7,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from audit.services import build_event
 from core.errors import validation_error
 from core.roles import STAFF_ROLES, user_roles
+from incidents.services import incident_create
 from operations import inputs
 from operations.inputs import TextRules
 from operations.path import Governed, state_rules
 from simulations.choices import SimulationStatus
-from simulations.models import FollowUp, Inject, Simulation
+from simulations.models import DrillIncident, FollowUp, Inject, Simulation
 from simulations.policy import authorize
 from simulations.selectors import simulations_visible_to
 
@@ -25,6 +27,7 @@ STATE_RULES = state_rules(
         "add_inject": ((S.PLANNED, S.RUNNING), "given new injects"),
         "complete": (Simulation.complete, "completed"),
         "add_follow_up": ((S.RUNNING, S.COMPLETED), "given follow-up actions"),
+        "drill_incident": ((S.RUNNING,), "given drill incidents"),
     }
 )
 SIMULATIONS = Governed(
@@ -135,3 +138,48 @@ def simulation_add_follow_up(*, simulation, actor, description: str, owner: str,
         return SIMULATIONS.save(sim, action=ACTION, actor=actor,
                                 changes={"follow_up": [None, f"{person.username}: {text[:200]}"]},
                                 extra={"operation": "add_follow_up"})  # fmt: skip
+
+
+def simulation_drill_incident(
+    *,
+    simulation,
+    actor,
+    title: str,
+    affected_service: str,
+    impact: str,
+    urgency: str,
+    category: str = "other",
+    description: str = "",
+    expected_version: int | None = None,
+) -> Simulation:
+    """Open an incident inside a running simulation: the incident service creates it (every
+    rule of SOP 2), flagged ``is_drill`` and linked to the simulation; audited ``simulation``
+    on both, in the same transaction."""
+    with SIMULATIONS.operation(simulation, actor, "drill_incident", expected_version) as sim:
+        incident, _ = incident_create(
+            actor=actor,
+            title=title,
+            description=description,
+            category=category,
+            impact=impact,
+            urgency=urgency,
+            affected_service=affected_service,
+        )
+        incident.is_drill = True
+        incident.version += 1
+        incident.save(update_fields=["is_drill", "version", "updated_at"])
+        DrillIncident.objects.create(simulation=sim, incident=incident)
+        event = build_event(
+            action=ACTION,
+            obj=incident,
+            actor=actor,
+            changes={"is_drill": [False, True], "simulation": [None, sim.reference]},
+        )
+        return SIMULATIONS.save(
+            sim,
+            action=ACTION,
+            actor=actor,
+            changes={"drill_incident": [None, incident.reference]},
+            extra={"operation": "drill_incident"},
+            before=[event],
+        )

@@ -29,6 +29,9 @@ ACTIONS: dict[str, PageAction] = {
     "add_follow_up": PageAction(
         "Add follow-up action", forms.FollowUpForm, services.simulation_add_follow_up
     ),
+    "drill_incident": PageAction(
+        "Open a drill incident", forms.DrillIncidentForm, services.simulation_drill_incident
+    ),
 }
 
 

@@ -24,11 +24,13 @@ class SimulationDetailSerializer(serializers.ModelSerializer):
     participants = serializers.SerializerMethodField()
     injects = serializers.SerializerMethodField()
     follow_ups = serializers.SerializerMethodField()
+    drill_incidents = serializers.SerializerMethodField()
 
     class Meta:
         model = Simulation
         fields = ["id", "scenario", "scope", "status", "outcomes", "simulated_by", "participants", "injects",
-                  "follow_ups", "version", "created_at", "started_at", "completed_at"]  # fmt: skip
+                  "follow_ups", "drill_incidents", "version", "created_at", "started_at",
+                  "completed_at"]  # fmt: skip
         read_only_fields = fields
 
     def get_participants(self, obj) -> list[str]:
@@ -36,6 +38,9 @@ class SimulationDetailSerializer(serializers.ModelSerializer):
 
     def get_injects(self, obj) -> list[dict]:
         return [{"at": i.at, "description": i.description} for i in obj.injects.all()]
+
+    def get_drill_incidents(self, obj) -> list[str]:
+        return [d.incident.reference for d in obj.drills.all()]
 
     def get_follow_ups(self, obj) -> list[dict]:
         return [{"description": f.description, "owner": f.owner.username} for f in obj.follow_ups.all()]
@@ -64,3 +69,12 @@ class CompleteSerializer(VersionSerializer):
 class FollowUpSerializer(VersionSerializer):
     description = serializers.CharField(allow_blank=True)
     owner = serializers.CharField(allow_blank=True, max_length=150)
+
+
+class DrillIncidentSerializer(VersionSerializer):
+    title = serializers.CharField(allow_blank=True, max_length=200)
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    category = serializers.CharField(required=False, default="other")
+    impact = serializers.CharField()
+    urgency = serializers.CharField()
+    affected_service = serializers.CharField(max_length=20)

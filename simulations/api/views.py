@@ -9,7 +9,7 @@ from operations.api import GovernedViewSet
 from simulations import services
 from simulations.api import serializers as s
 from simulations.filtersets import SimulationFilterSet
-from simulations.models import FollowUp
+from simulations.models import DrillIncident, FollowUp
 from simulations.selectors import simulation_rows
 
 
@@ -33,6 +33,7 @@ class SimulationViewSet(GovernedViewSet):
                 "participants",
                 "injects",
                 Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner")),
+                Prefetch("drills", queryset=DrillIncident.objects.select_related("incident")),
             )
         return rows
 
@@ -61,3 +62,10 @@ class SimulationViewSet(GovernedViewSet):
     @action(detail=True, methods=["post"], url_path="add-follow-up")
     def add_follow_up(self, request, id=None):
         return self.act(request, id, s.FollowUpSerializer, services.simulation_add_follow_up)
+
+    @_schema(s.DrillIncidentSerializer)
+    @action(detail=True, methods=["post"], url_path="drill-incident")
+    def drill_incident(self, request, id=None):
+        """Opens an incident inside the running simulation (the incident create rules),
+        flagged is_drill."""
+        return self.act(request, id, s.DrillIncidentSerializer, services.simulation_drill_incident)

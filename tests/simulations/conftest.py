@@ -4,7 +4,7 @@ simulation in any status through the services."""
 import pytest
 
 from simulations import services
-from tests.incidents.conftest import people, vendor  # noqa: F401 - the incident fixtures
+from tests.incidents.conftest import people, svc, vendor  # noqa: F401 - the incident fixtures
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 filters, q, pagination, allowed_actions."""
 
 import pytest
+from django.test import Client
 
 from audit.models import AuditEvent
 from simulations.models import Simulation
@@ -35,7 +36,7 @@ def test_an_exercise_through_the_api(people, api):
     assert created["ETag"] == '"1"'
     step = client.post(f"{URL}{ref}/start/", {"version": 1}, format="json")
     assert (step.status_code, step.json()["status"]) == (200, "running")
-    assert step.json()["allowed_actions"] == ["add_inject", "complete", "add_follow_up"]
+    assert step.json()["allowed_actions"] == ["add_inject", "complete", "add_follow_up", "drill_incident"]
     step = client.post(
         f"{URL}{ref}/add-inject/",
         {"at": "2026-12-01T10:00:00Z", "description": "Shares encrypted"},
@@ -108,3 +109,30 @@ def test_filters_q_and_pagination(people, api, sim):
     assert (page["count"], len(page["results"])) == (2, 1)
     assert_error(client.get(URL + "?status=bogus"), 400, "validation_error")
     assert api(people.l2).get(URL).json()["results"] == []
+
+
+def test_a_drill_incident_through_the_api_is_flagged_on_the_incident(people, api, sim, svc):
+    simulation = sim("running")
+    client = api(people.im)
+    response = client.post(
+        f"{URL}{simulation.reference}/drill-incident/",
+        {
+            "title": "Phishing drill",
+            "impact": "medium",
+            "urgency": "medium",
+            "affected_service": svc.reference,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    [ref] = response.json()["drill_incidents"]
+    incident = client.get(f"/api/v1/incidents/{ref}/").json()
+    assert incident["drill"] == [{"id": simulation.reference, "scenario": simulation.scenario}]
+    page = Client()
+    page.force_login(people.im)
+    assert f'data-drill-of="{simulation.reference}"' in page.get(f"/incidents/{ref}/").content.decode()
+    assert_error(
+        api(people.l2).post(f"{URL}{simulation.reference}/drill-incident/", {"title": "x", "impact": "low",
+                            "urgency": "low", "affected_service": svc.reference}, format="json"),
+        404, "not_found",
+    )  # fmt: skip

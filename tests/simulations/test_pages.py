@@ -43,7 +43,7 @@ def test_plan_and_run_from_the_pages(people):
         f"{page}act/add_inject/", {"at": "2026-12-01T10:00", "description": "Traffic x100", "version": 2}
     )
     text = client.get(page).content.decode()
-    assert actions_on(text) == ["add_inject", "complete", "add_follow_up"]
+    assert actions_on(text) == ["add_inject", "complete", "add_follow_up", "drill_incident"]
     assert "Traffic x100" in text and "Timeline" in text
     assert actions_on(browser(people.auditor).get(page).content.decode()) == []
     assert "/simulations/" in client.get("/simulations/").content.decode()

@@ -37,8 +37,16 @@ def test_the_list_costs_the_same_for_5_and_50(people, sim, api, where):
     assert queries(client, url) == few
 
 
-def _grow(simulation, people, count):
+def _grow(simulation, people, count, svc):
     for n in range(count):
+        services.simulation_drill_incident(
+            simulation=simulation.reference,
+            actor=people.im,
+            title=f"Drill {n}",
+            affected_service=svc.reference,
+            impact="low",
+            urgency="low",
+        )
         services.simulation_add_inject(
             simulation=simulation.reference,
             actor=people.im,
@@ -54,7 +62,7 @@ def _grow(simulation, people, count):
 
 
 @pytest.mark.parametrize("where", ["page", "api"])
-def test_the_detail_costs_the_same_for_5_and_50_rows(people, sim, api, where):
+def test_the_detail_costs_the_same_for_5_and_50_rows(people, sim, svc, api, where):
     simulation = sim("running")
     client = browser(people.im) if where == "page" else api(people.im)
     url = (
@@ -62,7 +70,7 @@ def test_the_detail_costs_the_same_for_5_and_50_rows(people, sim, api, where):
         if where == "page"
         else f"/api/v1/simulations/{simulation.reference}/"
     )
-    _grow(simulation, people, 5)
+    _grow(simulation, people, 5, svc)
     few = queries(client, url)
-    _grow(simulation, people, 45)
+    _grow(simulation, people, 45, svc)
     assert queries(client, url) == few

@@ -5,6 +5,7 @@ import pytest
 
 from audit.models import AuditEvent
 from core.errors import DomainError, ErrorCode
+from incidents.models import Incident
 from simulations import services
 from simulations.models import FollowUp, Inject, Simulation
 
@@ -246,3 +247,43 @@ def test_inject_and_complete_input(people, sim):
         actor=people.im,
         outcomes=" ",
     )
+
+
+def test_a_drill_incident_is_opened_inside_a_running_simulation(people, sim, svc):
+    simulation = sim("running")
+    done = services.simulation_drill_incident(
+        simulation=simulation.reference,
+        actor=people.im,
+        title="DC1 down (drill)",
+        affected_service=svc.reference,
+        impact="high",
+        urgency="high",
+        category="hardware",
+    )
+    drill = done.drills.get().incident
+    assert (drill.is_drill, drill.title, drill.status) == (True, "DC1 down (drill)", "open")
+    assert [e.domain_action for e in AuditEvent.objects.filter(ref_id=drill.reference).order_by("seq")] == [
+        "identify",
+        "simulation",
+    ]
+    assert trail(simulation.reference)[-1] == ("simulation", "drill_incident")
+    assert Incident.objects.filter(is_drill=False).count() == 0
+
+
+def test_a_drill_incident_is_refused_outside_a_running_simulation_and_by_incident_rules(people, sim, svc):
+    planned = sim()
+    refused(ErrorCode.INVALID_TRANSITION,
+            f"{planned.reference} is planned; only a simulation that is running can be given drill "
+            "incidents.",
+            services.simulation_drill_incident, simulation=planned.reference, actor=people.im, title="x",
+            affected_service=svc.reference, impact="high", urgency="high")  # fmt: skip
+    running = sim("running")
+    before = Incident.objects.count()
+    refused(ErrorCode.VALIDATION_ERROR, "An incident needs a title.",
+            services.simulation_drill_incident, simulation=running.reference, actor=people.im, title=" ",
+            affected_service=svc.reference, impact="high", urgency="high")  # fmt: skip
+    refused(ErrorCode.PERMISSION_DENIED,
+            f"Your role may not drill incident {running.reference}. Only incident managers run simulations.",
+            services.simulation_drill_incident, simulation=running.reference, actor=people.auditor, title="x",
+            affected_service=svc.reference, impact="high", urgency="high")  # fmt: skip
+    assert Incident.objects.count() == before
