@@ -53,25 +53,25 @@ class SimulationCreateSerializer(serializers.Serializer):
     outcome = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class VersionSerializer(serializers.Serializer):
+class SimulationVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class InjectSerializer(VersionSerializer):
+class SimulationInjectSerializer(SimulationVersionSerializer):
     at = serializers.DateTimeField()
     description = serializers.CharField(allow_blank=True)
 
 
-class CompleteSerializer(VersionSerializer):
+class SimulationCompleteSerializer(SimulationVersionSerializer):
     outcomes = serializers.CharField(allow_blank=True)
 
 
-class FollowUpSerializer(VersionSerializer):
+class SimulationFollowUpSerializer(SimulationVersionSerializer):
     description = serializers.CharField(allow_blank=True)
     owner = serializers.CharField(allow_blank=True, max_length=150)
 
 
-class DrillIncidentSerializer(VersionSerializer):
+class SimulationDrillIncidentSerializer(SimulationVersionSerializer):
     title = serializers.CharField(allow_blank=True, max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, default="")
     category = serializers.CharField(required=False, default="other")

@@ -43,29 +43,29 @@ class SimulationViewSet(GovernedViewSet):
         data.is_valid(raise_exception=True)
         return self.created(services.simulation_create(actor=request.user, **data.validated_data))
 
-    @_schema(s.VersionSerializer)
+    @_schema(s.SimulationVersionSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request, id=None):
-        return self.act(request, id, s.VersionSerializer, services.simulation_start)
+        return self.act(request, id, s.SimulationVersionSerializer, services.simulation_start)
 
-    @_schema(s.InjectSerializer)
+    @_schema(s.SimulationInjectSerializer)
     @action(detail=True, methods=["post"], url_path="add-inject")
     def add_inject(self, request, id=None):
-        return self.act(request, id, s.InjectSerializer, services.simulation_add_inject)
+        return self.act(request, id, s.SimulationInjectSerializer, services.simulation_add_inject)
 
-    @_schema(s.CompleteSerializer)
+    @_schema(s.SimulationCompleteSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request, id=None):
-        return self.act(request, id, s.CompleteSerializer, services.simulation_complete)
+        return self.act(request, id, s.SimulationCompleteSerializer, services.simulation_complete)
 
-    @_schema(s.FollowUpSerializer)
+    @_schema(s.SimulationFollowUpSerializer)
     @action(detail=True, methods=["post"], url_path="add-follow-up")
     def add_follow_up(self, request, id=None):
-        return self.act(request, id, s.FollowUpSerializer, services.simulation_add_follow_up)
+        return self.act(request, id, s.SimulationFollowUpSerializer, services.simulation_add_follow_up)
 
-    @_schema(s.DrillIncidentSerializer)
+    @_schema(s.SimulationDrillIncidentSerializer)
     @action(detail=True, methods=["post"], url_path="drill-incident")
     def drill_incident(self, request, id=None):
         """Opens an incident inside the running simulation (the incident create rules),
         flagged is_drill."""
-        return self.act(request, id, s.DrillIncidentSerializer, services.simulation_drill_incident)
+        return self.act(request, id, s.SimulationDrillIncidentSerializer, services.simulation_drill_incident)
