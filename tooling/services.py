@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import append_events, build_event
+from catalog.models import Service
 from core.errors import DomainError, ErrorCode, validation_error
 from incidents.selectors import incidents_visible_to
 from incidents.services.sop.base import INCIDENTS
@@ -46,6 +47,9 @@ def is_automation_candidate(tool: str, service, category: str, now) -> bool:
     and ``category`` reach ``CANDIDATE_USES`` within ``CANDIDATE_WINDOW`` (this one included)."""
     if tool != Tool.AUTOMATION_SCRIPT:
         return False
+    # two scripts recorded at once for one service count each other: the service's row
+    # serializes them (a no-op on SQLite, which writes one transaction at a time)
+    Service.objects.select_for_update().filter(pk=service).first()
     earlier = ToolUsage.objects.filter(
         tool=Tool.AUTOMATION_SCRIPT,
         service=service,
