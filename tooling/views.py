@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
 from incidents.selectors import incident_for_page
+from incidents.services import incidents_record_list_read
 from tooling import forms
 from tooling.choices import Outcome, Tool
 from tooling.filtersets import ToolUsageFilterSet
@@ -34,6 +35,9 @@ def tool_usage_list(request):
     page = Paginator(filterset.qs if filterset.is_valid() else rows.none(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # security incidents named by the usages shown are read, and audited as such (SPEC.md)
+    incidents_record_list_read(incidents=[u.incident for u in page.object_list], actor=request.user,
+                               via="tool_usage")  # fmt: skip
     params = request.GET.copy()
     params.pop("page", None)
     context = {

@@ -4,6 +4,7 @@ written), the list's filters, ``?q=`` and pagination, and the detail."""
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -112,3 +113,19 @@ def test_filters_q_and_pagination(people, make, usage, api):
     page = client.get(URL + "?page_size=2").json()
     assert (page["count"], len(page["results"])) == (5, 2)
     assert_error(client.get(URL + "?tool=bogus"), 400, "validation_error")
+
+
+@pytest.mark.parametrize("where", ["api list", "api detail", "page"])
+def test_a_security_incident_shown_through_its_usages_is_read_and_audited(people, make, usage, api, where):
+    incident = make("in_progress", team="L3", category="security")
+    recorded = usage(incident)
+    reads = AuditEvent.objects.filter(ref_id=incident.reference, domain_action="read")
+    assert reads.count() == 0
+    if where == "page":
+        client = Client()
+        client.force_login(people.l3)
+        assert client.get("/tool-usages/").status_code == 200
+    else:
+        url = URL if where == "api list" else f"{URL}{recorded.reference}/"
+        assert api(people.l3).get(url).status_code == 200
+    assert [(e.actor, e.additional_data) for e in reads] == [(people.l3, {"via": "tool_usage"})]

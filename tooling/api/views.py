@@ -2,7 +2,9 @@
 call the service and render."""
 
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 
+from incidents.services import incidents_record_list_read
 from operations.api import GovernedViewSet
 from tooling.api import serializers as s
 from tooling.filtersets import ToolUsageFilterSet
@@ -22,6 +24,19 @@ class ToolUsageViewSet(GovernedViewSet):
 
     def get_queryset(self):
         return tool_usage_rows(self.request.user)
+
+    # security incidents named by the usages shown are read, and audited as such (SPEC.md)
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        incidents_record_list_read(
+            incidents=[u.incident for u in rows], actor=self.request.user, via="tool_usage"
+        )
+        return page
+
+    def detail_response(self, obj, code=status.HTTP_200_OK, **extra):
+        incidents_record_list_read(incidents=[obj.incident], actor=self.request.user, via="tool_usage")
+        return super().detail_response(obj, code, **extra)
 
     @extend_schema(
         request=s.ToolUsageCreateSerializer,
