@@ -11,7 +11,9 @@ from knowledge.api.urls import incident_kb_paths
 from knowledge.api.views import ArticleViewSet
 from problems.api import views as problem_api
 from reviews.api.views import ReviewViewSet
+from simulations.api.views import SimulationViewSet
 from sla.api.views import SlaPolicyViewSet
+from tooling.api.views import ToolUsageViewSet
 
 
 class ImsRouter(DefaultRouter):
@@ -29,6 +31,8 @@ router.register("problems", problem_api.ProblemViewSet, basename="problem")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("pirs", ReviewViewSet, basename="pir")
 router.register("kb", ArticleViewSet, basename="kb-article")
+router.register("tool-usages", ToolUsageViewSet, basename="tool-usage")
+router.register("simulations", SimulationViewSet, basename="simulation")
 
 urlpatterns = [
     path("incidents/<str:id>/link-problem/", problem_api.link_problem, name="incident-link-problem-api"),

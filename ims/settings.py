@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "problems",
     "changes",
     "reviews",
+    "tooling",
+    "simulations",
     "demo",
     "axes",
     "csp",

@@ -27,6 +27,7 @@ def spectacular_settings() -> dict:
             "ProblemStatusEnum": "problems.choices.ProblemStatus",
             "ChangeStatusEnum": "changes.choices.ChangeStatus",
             "ReviewStatusEnum": "reviews.choices.ReviewStatus",
+            "SimulationStatusEnum": "simulations.choices.SimulationStatus",
             "ActionItemStatusEnum": "reviews.choices.ActionItemStatus",
             "ArticleStatusEnum": "knowledge.choices.ArticleStatus",
             "ChangeTypeEnum": "changes.choices.ChangeType",

@@ -92,6 +92,8 @@ class Incident(FSMModelMixin, ReferencedModel):
     )
 
     is_personal_data_breach = models.BooleanField(default=False)
+    # opened inside a running simulation (SOP 18, simulations.DrillIncident): an exercise
+    is_drill = models.BooleanField(default=False, help_text="Opened inside a running simulation (a drill).")
     breach_notification_due_at = models.DateTimeField(null=True, blank=True)
 
     detected_at = models.DateTimeField()
