@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "sla",
     "incidents",
     "knowledge",
+    "monitoring",
     "problems",
     "changes",
     "reviews",
