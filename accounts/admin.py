@@ -103,6 +103,12 @@ class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["user"]
     actions = ["revoke"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "scope" in form.base_fields:  # left out: a full token, as before scopes existed
+            form.base_fields["scope"].required = False
+        return form
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return [*self.readonly_fields, "revoked_at"]
@@ -119,7 +125,11 @@ class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
                 token_update(token=obj, actor=request.user, changes=changes)
             return
         token, key = token_issue(
-            user=obj.user, name=obj.name, actor=request.user, expires_at=obj.expires_at, scope=obj.scope
+            user=obj.user,
+            name=obj.name,
+            actor=request.user,
+            expires_at=obj.expires_at,
+            scope=obj.scope or "full",
         )
         obj.pk = token.pk
         messages.warning(

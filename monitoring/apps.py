@@ -9,4 +9,4 @@ class MonitoringConfig(AppConfig):
         from core.navigation import NavEntry, nav_register
         from core.roles import STAFF_ROLES
 
-        nav_register(NavEntry("Events", "event-list", STAFF_ROLES, order=60))
+        nav_register(NavEntry("Events", "monitoring-events", STAFF_ROLES, order=60))

@@ -1,12 +1,12 @@
 """The events pages: list (the API's filters) and one event with its trail."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from core.errors import DomainError, ErrorCode
 from monitoring.filtersets import EventFilter
 from monitoring.policy import may_read
 from monitoring.selectors import events_visible_to
@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 
 def _staff_only(user) -> None:
     if not may_read(user):
-        raise DomainError(ErrorCode.PERMISSION_DENIED, "Monitoring events are for IMS staff.")
+        raise PermissionDenied("Monitoring events are for IMS staff.")
 
 
 @login_required
