@@ -111,3 +111,49 @@ def test_an_admin_issues_an_intake_token_in_the_admin(client, people, intake_use
     assert ApiToken.objects.get(user=intake_user).scope == "intake"
     created = AuditEvent.objects.get(ref_type="api_token", ref_id=intake_user.username)
     assert created.changes["scope"] == [None, "intake"]
+
+
+def test_the_incident_shows_its_alerts_and_whether_they_cleared(api, client, people, event):
+    [r] = events_ingest(actor=people.im, items=[event()])
+    events_ingest(actor=people.im, items=[event()])
+    inc = r.event.incident
+    [alert] = api(people.analyst).get(f"/api/v1/incidents/{inc.reference}/").json()["monitoring_alerts"]
+    assert (alert["count"], alert["cleared"]) == (2, False)
+    client.force_login(people.analyst)
+    html = client.get(reverse("incident-page", args=[inc.reference])).content.decode()
+    assert 'data-testid="monitoring-panel"' in html and "still firing" in html
+    assert api(people.reporter).get(f"/api/v1/incidents/{inc.reference}/").json().get(
+        "monitoring_alerts"
+    ) in (
+        None,
+        [],
+    )
+
+
+@pytest.mark.parametrize("kind", ["api", "page"])
+def test_the_incident_detail_costs_the_same_whatever_its_alerts(api, client, people, event, kind):
+    [r] = events_ingest(actor=people.im, items=[event()])
+    inc = r.event.incident
+    api_client = api(people.analyst)
+    client.force_login(people.analyst)
+    url = (
+        f"/api/v1/incidents/{inc.reference}/"
+        if kind == "api"
+        else reverse("incident-page", args=[inc.reference])
+    )
+    get = api_client.get if kind == "api" else client.get
+
+    def cost():
+        get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert get(url).status_code == 200
+        return len(ctx)
+
+    one = cost()
+    from monitoring.models import IncidentAlert
+
+    at = inc.created_at
+    IncidentAlert.objects.bulk_create(
+        [IncidentAlert(incident=inc, dedup_key=f"extra{i}", first_seen=at, last_seen=at) for i in range(30)]
+    )
+    assert cost() == one
