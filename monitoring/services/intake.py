@@ -11,7 +11,7 @@ bulk inserts of the events and their audit events.
 import json
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -109,6 +109,7 @@ def _ingest(actor, parsed: dict[int, Item], services: dict, results: list[ItemRe
     if ids:
         rows = Event.objects.filter(event_id__in=ids).select_related("service", "incident", "rule")
         known = {(e.source, e.event_id): e for e in rows}
+    _lock_keys({p.dedup_key for p in parsed.values()})
     alerts: dict[str, IncidentAlert] = {}
     for alert in (
         IncidentAlert.objects.filter(
@@ -186,6 +187,21 @@ def _ingest(actor, parsed: dict[int, Item], services: dict, results: list[ItemRe
             for e in new_events
         ]
     )
+
+
+def _lock_keys(keys: set[str]) -> None:
+    """Serialize the requests that carry the same dedup keys (PostgreSQL: transaction-scoped
+    advisory locks, taken in one statement in a fixed order, so no two requests wait on each
+    other crosswise): two batches firing the same new alert open one incident, not two.
+    SQLite runs one writer at a time already."""
+    if connection.vendor != "postgresql" or not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 1604)))"
+            " FROM (SELECT unnest(%s::text[]) AS k ORDER BY 1) AS keys",
+            [sorted(keys)],
+        )
 
 
 def _open_incident(actor, item: Item, service, rule: IntakeRule, now):

@@ -221,3 +221,25 @@ def test_who_may_post(people, event, who, via_token, allowed):
         else POSTER_MESSAGE
     )
     assert counts() == before
+
+
+def test_a_concurrent_insert_of_the_same_event_id_is_retried_once(people, event, monkeypatch):
+    """Two requests carrying the same event id: the one that loses the unique constraint
+    runs again and answers the stored event as a replay (here the first run fails as the
+    loser's would)."""
+    from django.db import IntegrityError
+
+    from monitoring.services import intake
+
+    real, calls = intake._ingest, []
+
+    def losing_once(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            real(*args)  # writes inside the savepoint, which the error then rolls back
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(*args)
+
+    monkeypatch.setattr(intake, "_ingest", losing_once)
+    [r] = events_ingest(actor=people.im, items=[event(severity="low", event_id="race")])
+    assert len(calls) == 2 and r.created and Event.objects.filter(event_id="race").count() == 1
