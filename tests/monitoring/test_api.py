@@ -158,3 +158,23 @@ def test_list_and_detail_queries_do_not_grow_with_rows(api, people, event, path)
         return len(ctx)
 
     assert cost(5) == cost(50)
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [("analyst", True), ("sdm", True), ("im", True), ("auditor", True), ("admin", True), ("l1", True),
+     ("l2", True), ("l3", True), ("reporter", False), ("nobody", False)],
+)  # fmt: skip
+def test_who_reads_events(api, people, event, who, sees):
+    ref = events_ingest(actor=people.im, items=[event(severity="low")])[0].event.reference
+    client = api(getattr(people, who))
+    assert client.get(URL).json()["count"] == (1 if sees else 0)
+    assert client.get(f"{URL}{ref}/").status_code == (200 if sees else 404)
+
+
+def test_events_are_read_only_through_the_api(api, people, event):
+    ref = events_ingest(actor=people.im, items=[event(severity="low")])[0].event.reference
+    client = api(people.admin)
+    assert client.patch(f"{URL}{ref}/", {"severity": "high"}, format="json").status_code == 405
+    assert client.delete(f"{URL}{ref}/").status_code == 405
+    assert Event.objects.get().severity == "low"
