@@ -92,21 +92,29 @@ class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
     """Tokens are issued here: the key is shown once, in the confirmation message. They are
     revoked, never deleted."""
 
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_display = [
+        "prefix", "user", "name", "scope", "created_at", "last_used_at", "expires_at", "revoked_at"
+    ]  # fmt: skip
+    list_filter = ["scope", "revoked_at"]
     search_fields = ["user__username", "name", "prefix"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
-    fields = ["user", "name", "expires_at", "revoked_at", "prefix", "created_at", "last_used_at"]
+    fields = ["user", "name", "scope", "expires_at", "revoked_at", "prefix", "created_at", "last_used_at"]
     view_roles = ACCOUNT_READERS
     autocomplete_fields = ["user"]
     actions = ["revoke"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "scope" in form.base_fields:  # left out: a full token, as before scopes existed
+            form.base_fields["scope"].required = False
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return [*self.readonly_fields, "revoked_at"]
         if obj.revoked_at is not None:  # a revoked token stays revoked: issue a new one
-            return [*self.readonly_fields, "user", "name", "expires_at", "revoked_at"]
-        return [*self.readonly_fields, "user", "name"]
+            return [*self.readonly_fields, "user", "name", "scope", "expires_at", "revoked_at"]
+        return [*self.readonly_fields, "user", "name", "scope"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -116,7 +124,13 @@ class ApiTokenAdmin(RoleGatedAdmin, admin.ModelAdmin):
             if changes:
                 token_update(token=obj, actor=request.user, changes=changes)
             return
-        token, key = token_issue(user=obj.user, name=obj.name, actor=request.user, expires_at=obj.expires_at)
+        token, key = token_issue(
+            user=obj.user,
+            name=obj.name,
+            actor=request.user,
+            expires_at=obj.expires_at,
+            scope=obj.scope or "full",
+        )
         obj.pk = token.pk
         messages.warning(
             request,

@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts.models import ApiToken, hash_token
+from accounts.models import ApiToken, TokenScope, hash_token
 from core.throttling import CACHE_ERRORS, cache_unavailable
 
 
@@ -47,6 +47,20 @@ class BadTokenThrottle(SimpleRateThrottle):
             cache_unavailable(self.scope, exc)
 
 
+def refuse_out_of_scope(request, token: ApiToken) -> None:
+    """An intake token (scope ``intake``) may only POST to a view that declares
+    ``accepts_intake_tokens`` (the monitoring intake); anywhere else it answers 403."""
+    if token.scope != TokenScope.INTAKE:
+        return
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    if request.method == "POST" and getattr(view, "accepts_intake_tokens", False):
+        return
+    raise exceptions.PermissionDenied(
+        "This is a monitoring-intake token: it may only post events (/api/v1/events/, "
+        "/api/v1/integrations/alertmanager/). Use a full API token for anything else."
+    )
+
+
 class TokenAuthentication(authentication.BaseAuthentication):
     """``Authorization: Token <key>``, checked against the stored hash; an address that
     keeps sending bad tokens is answered 429 (BadTokenThrottle)."""
@@ -60,10 +74,12 @@ class TokenAuthentication(authentication.BaseAuthentication):
         throttle = BadTokenThrottle()
         throttle.refuse_if_flooding(request)
         try:
-            return self._authenticate(header)
+            user, token = self._authenticate(header)
         except exceptions.AuthenticationFailed:
             throttle.record_failure(request)
             raise
+        refuse_out_of_scope(request, token)
+        return user, token
 
     def _authenticate(self, header):
         if len(header) != 2:

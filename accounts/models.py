@@ -54,6 +54,11 @@ class ApiTokenQuerySet(models.QuerySet):
         )
 
 
+class TokenScope(models.TextChoices):
+    FULL = "full", "Full API access (as its user)"
+    INTAKE = "intake", "Monitoring intake only (post events)"
+
+
 class ApiToken(TimeStampedModel):
     """An API token. Only its SHA-256 is stored; the key is shown once, when created.
 
@@ -70,6 +75,12 @@ class ApiToken(TimeStampedModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scope = models.CharField(
+        max_length=8,
+        choices=TokenScope.choices,
+        default=TokenScope.FULL,
+        help_text="An intake token may only post monitoring events; everything else answers 403.",
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -80,10 +91,12 @@ class ApiToken(TimeStampedModel):
         return f"{self.prefix}… ({self.user}, {self.name})"
 
     @classmethod
-    def issue(cls, *, user, name: str = "default", expires_at=None) -> tuple["ApiToken", str]:
+    def issue(
+        cls, *, user, name: str = "default", expires_at=None, scope: str = TokenScope.FULL
+    ) -> tuple["ApiToken", str]:
         """Create a token and return it with its key (the only time the key is known)."""
         key = secrets.token_hex(20)
         token = cls.objects.create(
-            user=user, name=name, prefix=key[:8], key_hash=hash_token(key), expires_at=expires_at
+            user=user, name=name, prefix=key[:8], key_hash=hash_token(key), expires_at=expires_at, scope=scope
         )
         return token, key

@@ -76,11 +76,15 @@ def user_provision(
     return user, created
 
 
-def token_issue(*, user: User, name: str = "default", actor=None, expires_at=None) -> tuple[ApiToken, str]:
+def token_issue(
+    *, user: User, name: str = "default", actor=None, expires_at=None, scope: str = "full"
+) -> tuple[ApiToken, str]:
     """Issue an API token for ``user``; returns the token row and its key, shown once."""
     with transaction.atomic():
-        token, key = ApiToken.issue(user=user, name=name, expires_at=expires_at)
+        token, key = ApiToken.issue(user=user, name=name, expires_at=expires_at, scope=scope)
         changes = {"token": [None, f"{token.prefix}… ({name})"]}
+        if scope != "full":
+            changes["scope"] = [None, scope]
         if expires_at is not None:
             changes["expires_at"] = [None, expires_at.isoformat()]
         audit_record(

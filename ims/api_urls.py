@@ -9,6 +9,7 @@ from changes.api.views import ChangeViewSet, incident_link_change
 from incidents.api.views import IncidentViewSet, VendorEngagementViewSet
 from knowledge.api.urls import incident_kb_paths
 from knowledge.api.views import ArticleViewSet
+from monitoring.api.views import AlertmanagerView, EventViewSet
 from problems.api import views as problem_api
 from reviews.api.views import ReviewViewSet
 from simulations.api.views import SimulationViewSet
@@ -33,10 +34,12 @@ router.register("pirs", ReviewViewSet, basename="pir")
 router.register("kb", ArticleViewSet, basename="kb-article")
 router.register("tool-usages", ToolUsageViewSet, basename="tool-usage")
 router.register("simulations", SimulationViewSet, basename="simulation")
+router.register("events", EventViewSet, basename="event")
 
 urlpatterns = [
     path("incidents/<str:id>/link-problem/", problem_api.link_problem, name="incident-link-problem-api"),
     path("incidents/<str:id>/link-change/", incident_link_change, name="incident-link-change-api"),
+    path("integrations/alertmanager/", AlertmanagerView.as_view(), name="alertmanager-webhook"),
     *router.urls,
     *incident_kb_paths,  # link-kb/, kb-update/
 ]

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "sla",
     "incidents",
     "knowledge",
+    "monitoring",
     "problems",
     "changes",
     "reviews",

@@ -32,5 +32,7 @@ def spectacular_settings() -> dict:
             "ArticleStatusEnum": "knowledge.choices.ArticleStatus",
             "ChangeTypeEnum": "changes.choices.ChangeType",
             "ArticleTypeEnum": "knowledge.choices.ArticleType",
+            "ToolOutcomeEnum": "tooling.choices.Outcome",
+            "IntakeOutcomeEnum": "monitoring.choices.Outcome",
         },
     }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("knowledge.urls")),
     path("", include("tooling.urls")),
     path("", include("simulations.urls")),
+    path("", include("monitoring.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
