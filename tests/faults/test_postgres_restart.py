@@ -44,8 +44,10 @@ from tests.faults.support import (
 
 pytestmark = [pytest.mark.postgres]
 
-DOWN_SECONDS = 4
-AFTER_SECONDS = 8
+# long enough that a /healthz probe caught in the first moments of the outage (one waited
+# 5 s under a full CI run) is followed by others while the database is still down
+DOWN_SECONDS = 8
+AFTER_SECONDS = 12  # the pool takes a few seconds to reconnect: /healthz is 200 again well before the end
 CLIENTS = 3
 
 SETUP = """
