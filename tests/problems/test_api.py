@@ -287,3 +287,15 @@ def test_the_incident_detail_lists_its_problems_for_staff_only(api, people, prob
     reporter = api(people.reporter).get(f"/api/v1/incidents/{incident.reference}/").json()
     assert (reporter["problems"], reporter["allowed_links"]) == ([], [])
     assert "link_problem" not in staff["allowed_actions"]
+
+
+def test_a_malformed_if_match_is_a_400_naming_the_problems_version_and_changes_nothing(api, people, problem):
+    """operations.api.expected_version: the shared viewset names the entity in the refusal."""
+    prb = problem("new")
+    response = api(people.im).post(
+        f"{URL}{prb.reference}/start-investigation/", {}, format="json", HTTP_IF_MATCH='"one"'
+    )
+    assert_error(response, 400, "validation_error", "If-Match must be the problem's version number.")
+    assert response.json()["error"]["fields"] == {"version": ["Bad If-Match."]}
+    prb.refresh_from_db()
+    assert (prb.status, prb.version) == ("new", 1)
